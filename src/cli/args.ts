@@ -1,0 +1,106 @@
+// Command-line parsing for `tkvm run`, in QEMU's spelling for this machine.
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface RunArgs {
+  machine: string;
+  cpu: string;
+  ramBytes: number;
+  kernel?: string;
+  initrd?: string;
+  append: string;
+  bios?: string;
+  dtb?: string;
+  nographic: boolean;
+  serial: string;
+  monitor: string;
+  noReboot: boolean;
+  trace: Set<string>;
+  /** Print the guest TLB (QEMU's `info tlb` format) when the guest stops. */
+  dumpTlbAtExit: boolean;
+  icount?: number;
+}
+
+const MIN_RAM = 16 * 1024 * 1024;
+const MAX_RAM = 2048 * 1024 * 1024;
+export const TRACE_EVENTS = ['mmio', 'int', 'exit'] as const;
+
+/** QEMU's size syntax: a number with an optional suffix (default MiB). */
+export function parseSize(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)([kKmMgGtT]?)[bB]?$/.exec(s.trim());
+  if (!m) throw new UsageError(`invalid size '${s}'`);
+  const unit = { '': 1 << 20, k: 1 << 10, m: 1 << 20, g: 1 << 30, t: 2 ** 40 }[m[2].toLowerCase() as '' | 'k' | 'm' | 'g' | 't'];
+  return Math.round(parseFloat(m[1]) * unit);
+}
+
+export function parseRunArgs(argv: string[]): RunArgs {
+  const a: RunArgs = {
+    machine: 'ppce500', cpu: 'e500mc', ramBytes: 128 * 1024 * 1024, append: '', nographic: false,
+    serial: 'stdio', monitor: 'none', noReboot: false, trace: new Set(),
+    dumpTlbAtExit: false,
+  };
+  let i = 0;
+  const value = (flag: string): string => {
+    const v = argv[++i];
+    if (v === undefined) throw new UsageError(`option ${flag} needs an argument`);
+    return v;
+  };
+  for (; i < argv.length; i++) {
+    const raw = argv[i];
+    const flag = raw.startsWith('--') ? raw.slice(1) : raw;
+    switch (flag) {
+      case '-M': case '-machine': {
+        const v = value(raw).split(',');
+        a.machine = v[0];
+        break;
+      }
+      case '-cpu': a.cpu = value(raw); break;
+      case '-m': {
+        const v = value(raw);
+        const size = parseSize(v.replace(/^size=/, ''));
+        if (size < MIN_RAM || size > MAX_RAM) throw new UsageError(`memory size ${v} out of range (16M to 2G)`);
+        if (size % (1 << 20) !== 0) throw new UsageError(`memory size ${v} is not a whole number of MiB`);
+        a.ramBytes = size;
+        break;
+      }
+      case '-kernel': a.kernel = value(raw); break;
+      case '-initrd': a.initrd = value(raw); break;
+      case '-append': a.append = value(raw); break;
+      case '-bios': a.bios = value(raw); break;
+      case '-dtb': a.dtb = value(raw); break;
+      case '-nographic': a.nographic = true; break;
+      case '-serial': a.serial = value(raw); break;
+      case '-monitor': a.monitor = value(raw); break;
+      case '-no-reboot': a.noReboot = true; break;
+      case '-icount': {
+        const v = value(raw);
+        const m = /^(?:shift=)?(\d+)/.exec(v);
+        if (!m || +m[1] > 10) throw new UsageError(`invalid -icount '${v}' (shift=N, N from 0 to 10)`);
+        a.icount = +m[1];
+        break;
+      }
+      case '-trace': case '-d': {
+        for (const ev of value(raw).split(',')) {
+          if (!(TRACE_EVENTS as readonly string[]).includes(ev)) {
+            throw new UsageError(`unknown trace event '${ev}' (known: ${TRACE_EVENTS.join(', ')})`);
+          }
+          a.trace.add(ev);
+        }
+        break;
+      }
+      case '-dump-tlb': a.dumpTlbAtExit = true; break;
+      default:
+        if (raw.startsWith('-')) throw new UsageError(`unknown option '${raw}'`);
+        throw new UsageError(`unexpected argument '${raw}'`);
+    }
+  }
+  if (a.machine !== 'ppce500') throw new UsageError(`unsupported machine '${a.machine}' (only ppce500)`);
+  if (a.cpu !== 'e500mc') throw new UsageError(`unsupported cpu '${a.cpu}' (only e500mc)`);
+  if (a.serial !== 'stdio' && a.serial !== 'mon:stdio' && a.serial !== 'none') {
+    throw new UsageError(`unsupported -serial '${a.serial}' (stdio, mon:stdio or none)`);
+  }
+  if (!a.kernel && !a.bios) throw new UsageError('nothing to run: give -kernel or -bios');
+  return a;
+}

@@ -1,0 +1,494 @@
+// The e500mc core: architected state, the execution loop, interrupts.
+//
+// Execution model. Instructions run in slices: a slice ends after a number of
+// instructions, or early when an instruction sets `sliceEnd = 0` (it raised
+// an interrupt, changed MSR in a way that may unmask one, or needs to leave
+// the core). Between slices the core updates timers, delivers pending
+// asynchronous interrupts and reports exits. Inside a slice the only work per
+// instruction is fetch (through a one-page fetch cache), a two-level table
+// dispatch and the handler.
+//
+// An instruction that faults calls one of the `raise*` functions, which
+// delivers the interrupt, sets `abort` and ends the slice; the handler then
+// returns without touching architected state. An instruction that touches
+// MMIO does the same with an exit instead of an interrupt, and is executed
+// again when the vCPU resumes, with the data of its MMIO accesses replayed
+// from a log (see mem.ts): so every load and store form works on MMIO
+// without per-instruction completion code.
+
+import type { Clock } from './clock.js';
+import { WallClock } from './clock.js';
+import type { Decoder } from './isa/decode.js';
+import { PhysMemory } from './physmem.js';
+import { TlbArray } from './mmu/tlbarray.js';
+import { HID0_DAPUEN, IVOR, MSR, TCR, TSR } from './regbits.js';
+import { SPR, sprDefs } from './spr.js';
+import { Timers } from './timers.js';
+import { TranslationCache } from './mmu/tcache.js';
+
+export const enum CoreExit {
+  /** The instruction budget ran out; nothing to report. */
+  None = 0,
+  Mmio = 1,
+  /** A guest-debug event (single step, breakpoint, watchpoint) for the debugger. */
+  Debug = 2,
+  /** An ePAPR hypercall (sc 1) that the core does not handle itself. */
+  Hcall = 3,
+  /** The guest waits for an interrupt (`wait`, MSR[WE]) and none is pending. */
+  Wait = 4,
+  /** The watchdog's final time-out asks for a reset. */
+  Watchdog = 5,
+  /** An external interrupt is being delivered and the proxy (EPR) needs its vector. */
+  Epr = 6,
+  /** Something the core cannot emulate; see `internalError`. */
+  Internal = 7,
+}
+
+/** Interrupt classes: which save/restore register pair an interrupt uses. */
+export const enum IntClass {
+  Base = 0,
+  Critical = 1,
+  MachineCheck = 2,
+  Debug = 3,
+}
+
+export const DEFAULT_SLICE = 4096;
+
+export class Cpu {
+  // ---- user-level state ----
+  readonly gpr = new Int32Array(32);
+  /** FPRs as doubles (arithmetic) and as raw 32-bit halves (loads, stores, NaN payloads). */
+  readonly fpr: Float64Array;
+  /** fprw[2n] is the low word of FPR n, fprw[2n+1] the high word (little-endian host). */
+  readonly fprw: Uint32Array;
+  pc = 0;
+  /** Address of the next instruction; handlers that branch set it. */
+  nip = 0;
+  cr = 0;
+  lr = 0;
+  ctr = 0;
+  xerSo = 0;
+  xerOv = 0;
+  xerCa = 0;
+  /** XER bits other than SO, OV, CA (the string byte count in bits 0..6). */
+  xerRest = 0;
+  fpscr = 0;
+  msr = 0;
+  /** Implemented SPRs without side effects, indexed by SPR number. */
+  readonly spr = new Int32Array(1024);
+  /** Reservation of lwarx: physical address of the reserved granule, or -1. */
+  resv = -1;
+
+  // ---- memory ----
+  readonly tlb = new TlbArray();
+  readonly tc: TranslationCache;
+  /** TLB0 next-victim way (MAS0[NV] on a TLB miss). */
+  tlb0Nv = 0;
+
+  // ---- execution ----
+  abort = false;
+  sliceEnd = 0;
+  /** Retired instructions since reset. */
+  icount = 0;
+  /** In the wait state (`wait` or MSR[WE]) until an interrupt. */
+  waiting = false;
+  exit: CoreExit = CoreExit.None;
+  internalError = '';
+
+  // ---- MMIO exit and replay (see mem.ts) ----
+  mmioPa = 0;
+  mmioLen = 0;
+  mmioIsWrite = false;
+  readonly mmioData = new Uint8Array(8);
+  /** Data of the MMIO accesses the current instruction has already completed. */
+  readonly mmioLog = new Uint8Array(8 * 64);
+  mmioLogLen = 0;
+  mmioLogPos = 0;
+
+  // ---- interrupt inputs (driven by the interrupt controller through the API) ----
+  extLevel = false;
+  critLevel = false;
+  /** A pending machine check (set by the host, e.g. on an access no slot or MMIO can take). */
+  mcheckPending = false;
+  /** External proxy: when enabled, taking an external interrupt needs its vector from userspace. */
+  eprEnabled = false;
+  eprPending = false;
+
+  // ---- hypercalls, debug ----
+  /** ePAPR hypercall: set by `sc 1`; userspace completes it. */
+  hcallPending = false;
+  /** Guest debugging by the host (KVM_SET_GUEST_DEBUG). */
+  readonly debug = new HostDebug();
+  debugExitPc = 0;
+  debugExitStatus = 0;
+
+  readonly timers: Timers;
+  readonly mem: PhysMemory;
+
+  constructor(
+    readonly decoder: Decoder,
+    mem: PhysMemory | null = null,
+    clock: Clock = new WallClock(400_000_000),
+    readonly pir = 0,
+  ) {
+    const fb = new ArrayBuffer(256);
+    this.fpr = new Float64Array(fb);
+    this.fprw = new Uint32Array(fb);
+    this.mem = mem ?? new PhysMemory();
+    this.tc = new TranslationCache(this);
+    this.timers = new Timers(this, clock);
+    this.reset();
+  }
+
+  /** Architected reset state (then the loader sets PC, registers and TLB). */
+  reset(): void {
+    this.gpr.fill(0);
+    this.fpr.fill(0);
+    this.pc = this.nip = 0xfffffffc | 0;
+    this.cr = this.lr = this.ctr = 0;
+    this.xerSo = this.xerOv = this.xerCa = this.xerRest = 0;
+    this.fpscr = 0;
+    this.msr = 0;
+    this.spr.fill(0);
+    for (const d of sprDefs) this.spr[d.num] = d.reset;
+    this.spr[SPR.PIR] = this.pir;
+    this.resv = -1;
+    this.tlb.bytes.fill(0);
+    this.tlb.rebuildTlb1Index();
+    this.tlb.markAllChanged();
+    this.tlb0Nv = 0;
+    this.waiting = false;
+    this.abort = false;
+    this.exit = CoreExit.None;
+    this.mmioLogLen = this.mmioLogPos = 0;
+    this.extLevel = this.critLevel = this.mcheckPending = false;
+    this.eprPending = this.hcallPending = false;
+    this.timers.reset();
+    this.tc.contextChanged();
+    this.tc.flush();
+  }
+
+  // ---- register helpers ----
+
+  getXer(): number {
+    return (this.xerSo << 31) | (this.xerOv << 30) | (this.xerCa << 29) | (this.xerRest & 0x1fffffff);
+  }
+  setXer(v: number): void {
+    this.xerSo = (v >>> 31) & 1;
+    this.xerOv = (v >>> 30) & 1;
+    this.xerCa = (v >>> 29) & 1;
+    this.xerRest = v & 0x1fffff7f & 0x7f; // only the byte count is implemented
+  }
+
+  /** Write the MSR (mtmsr, rfi, interrupts, API): keeps translation contexts in step. */
+  setMsr(v: number): void {
+    const old = this.msr;
+    this.msr = v;
+    if (((old ^ v) & (MSR.PR | MSR.IS | MSR.DS)) !== 0) this.tc.contextChanged();
+    // A newly enabled interrupt class may be pending: let the loop look.
+    if (((v & ~old) & (MSR.EE | MSR.CE | MSR.ME | MSR.DE)) !== 0) this.sliceEnd = 0;
+    if ((v & MSR.WE) !== 0) {
+      this.waiting = true;
+      this.sliceEnd = 0;
+    }
+  }
+
+  setPid(v: number): void {
+    this.spr[SPR.PID] = v & 0xff;
+    this.tc.contextChanged();
+  }
+
+  // ---- interrupts ----
+
+  /**
+   * Deliver an interrupt: save state in the class's save/restore pair, build
+   * the new MSR, vector through IVPR|IVORn. `srr0` is the address to return to.
+   * An instruction that faults (did not complete) also sets `abort`.
+   */
+  interrupt(ivor: number, srr0: number, cls: IntClass): void {
+    const spr = this.spr;
+    const msr = this.msr;
+    let keep: number;
+    switch (cls) {
+      case IntClass.Base:
+        spr[SPR.SRR0] = srr0;
+        spr[SPR.SRR1] = msr;
+        keep = MSR.CE | MSR.ME | MSR.DE;
+        break;
+      case IntClass.Critical:
+        spr[SPR.CSRR0] = srr0;
+        spr[SPR.CSRR1] = msr;
+        keep = MSR.ME;
+        break;
+      case IntClass.MachineCheck:
+        spr[SPR.MCSRR0] = srr0;
+        spr[SPR.MCSRR1] = msr;
+        keep = 0;
+        break;
+      default:
+        if ((spr[SPR.HID0] & HID0_DAPUEN) !== 0) {
+          spr[SPR.DSRR0] = srr0;
+          spr[SPR.DSRR1] = msr;
+        } else {
+          spr[SPR.CSRR0] = srr0;
+          spr[SPR.CSRR1] = msr;
+        }
+        keep = MSR.ME;
+        break;
+    }
+    this.setMsr(msr & keep);
+    this.waiting = false;
+    this.nip = (spr[SPR.IVPR] & 0xffff0000) | (this.ivor(ivor) & 0xfff0);
+    this.sliceEnd = 0;
+  }
+
+  ivor(n: number): number {
+    if (n < 16) return this.spr[SPR.IVOR0 + n];
+    if (n <= 37) return this.spr[SPR.IVOR32 + (n - 32)];
+    return this.spr[SPR.IVOR38 + (n - 38)];
+  }
+
+  /** Program interrupt with the given ESR bits (illegal, privileged, trap, FP, unimplemented). */
+  raiseProgram(esr: number): void {
+    this.spr[SPR.ESR] = esr;
+    this.interrupt(IVOR.PROGRAM, this.pc, IntClass.Base);
+    this.abort = true;
+  }
+
+  raiseFpUnavailable(): void {
+    this.interrupt(IVOR.FP_UNAVAILABLE, this.pc, IntClass.Base);
+    this.abort = true;
+  }
+
+  /**
+   * The highest-priority enabled asynchronous interrupt, delivered now.
+   * Returns true if one was taken.
+   */
+  deliverAsync(): boolean {
+    const msr = this.msr;
+    if (this.mcheckPending && (msr & MSR.ME) !== 0) {
+      this.mcheckPending = false;
+      this.interrupt(IVOR.MACHINE_CHECK, this.nip, IntClass.MachineCheck);
+      return true;
+    }
+    if ((msr & MSR.CE) !== 0) {
+      if (this.critLevel) {
+        this.interrupt(IVOR.CRITICAL, this.nip, IntClass.Critical);
+        return true;
+      }
+      const spr = this.spr;
+      if ((spr[SPR.TSR] & TSR.WIS) !== 0 && (spr[SPR.TCR] & TCR.WIE) !== 0) {
+        this.interrupt(IVOR.WATCHDOG, this.nip, IntClass.Critical);
+        return true;
+      }
+    }
+    if ((msr & MSR.EE) !== 0) {
+      if (this.extLevel) {
+        if (this.eprEnabled && !this.eprPending) {
+          // Ask userspace for the vector first (KVM_EXIT_EPR); deliver on resume.
+          this.eprPending = true;
+          this.exit = CoreExit.Epr;
+          return false;
+        }
+        this.eprPending = false;
+        this.interrupt(IVOR.EXTERNAL, this.nip, IntClass.Base);
+        return true;
+      }
+      const spr = this.spr;
+      const tsr = spr[SPR.TSR], tcr = spr[SPR.TCR];
+      if ((tsr & TSR.FIS) !== 0 && (tcr & TCR.FIE) !== 0) {
+        this.interrupt(IVOR.FIT, this.nip, IntClass.Base);
+        return true;
+      }
+      if ((tsr & TSR.DIS) !== 0 && (tcr & TCR.DIE) !== 0) {
+        this.interrupt(IVOR.DECREMENTER, this.nip, IntClass.Base);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** True if any asynchronous interrupt condition is pending, enabled or not (ends a wait). */
+  anyAsyncPending(): boolean {
+    const tsr = this.spr[SPR.TSR], tcr = this.spr[SPR.TCR];
+    return this.extLevel || this.critLevel || this.mcheckPending ||
+      ((tsr & TSR.DIS) !== 0 && (tcr & TCR.DIE) !== 0) ||
+      ((tsr & TSR.FIS) !== 0 && (tcr & TCR.FIE) !== 0) ||
+      ((tsr & TSR.WIS) !== 0 && (tcr & TCR.WIE) !== 0);
+  }
+
+  // ---- the loop ----
+
+  /**
+   * Run until an exit or until about `budget` instructions have retired.
+   * Returns the exit (CoreExit.None when the budget ran out).
+   */
+  execute(budget: number): CoreExit {
+    this.exit = CoreExit.None;
+    const stopAt = this.icount + budget;
+    const timers = this.timers;
+    while (this.icount < stopAt) {
+      const now = timers.update();
+      if (timers.watchdogExpired) {
+        this.exit = CoreExit.Watchdog;
+        return this.exit;
+      }
+      if (this.deliverAsync()) {
+        this.pc = this.nip;
+        this.abort = false;
+      }
+      if (this.exit !== CoreExit.None) return this.exit;
+      if (this.waiting) {
+        if (this.anyAsyncPending()) {
+          // A masked condition ends the wait; execution goes on after `wait`.
+          this.waiting = false;
+          this.msr &= ~MSR.WE;
+        } else {
+          this.exit = CoreExit.Wait;
+          return this.exit;
+        }
+      }
+      let n = stopAt - this.icount;
+      if (n > DEFAULT_SLICE) n = DEFAULT_SLICE;
+      const untilEvent = timers.insnsUntilEvent(now);
+      if (n > untilEvent) n = untilEvent < 1 ? 1 : untilEvent;
+      if (this.debug.active) this.runSliceDebug(n);
+      else this.runSlice(n);
+      if (this.exit !== CoreExit.None) return this.exit;
+    }
+    return this.exit;
+  }
+
+  /** The hot loop. Keep it small: it is what the JIT will replace. */
+  runSlice(n: number): void {
+    const tc = this.tc;
+    const primary = this.decoder.primary;
+    let pc = this.pc;
+    let i = 0;
+    this.sliceEnd = n;
+    while (i < this.sliceEnd) {
+      let w: number;
+      this.pc = pc;
+      if (((pc ^ tc.fetchVa) & 0xfffff000) === 0 && tc.fetchCtx === tc.ictx) {
+        w = tc.fetchView!.getInt32(tc.fetchOff + (pc & 0xfff));
+      } else {
+        w = tc.fetchSlow(pc);
+        if (this.abort) {
+          // ISI/ITLB, or an instruction fetch from MMIO.
+          this.abort = false;
+          pc = this.nip;
+          break;
+        }
+      }
+      this.nip = (pc + 4) | 0;
+      primary[w >>> 26](this, w);
+      pc = this.nip;
+      i++;
+    }
+    if (this.abort) {
+      this.abort = false;
+      i--;
+    }
+    this.pc = pc;
+    this.icount += i;
+  }
+
+  /** The loop with host debug checks (breakpoints, single step) before and after each instruction. */
+  runSliceDebug(n: number): void {
+    const tc = this.tc;
+    const primary = this.decoder.primary;
+    const dbg = this.debug;
+    let pc = this.pc;
+    let i = 0;
+    this.sliceEnd = n;
+    while (i < this.sliceEnd) {
+      if (dbg.hwBreakAt(pc) && !dbg.resumeOver(pc)) {
+        this.debugExit(pc, 1);
+        break;
+      }
+      dbg.resumePc = -1;
+      this.pc = pc;
+      const w = tc.fetch(pc);
+      if (this.abort) {
+        this.abort = false;
+        pc = this.nip;
+        break;
+      }
+      this.nip = (pc + 4) | 0;
+      primary[w >>> 26](this, w);
+      pc = this.nip;
+      i++;
+      if (this.exit !== CoreExit.None) break;
+      if (dbg.singleStep && !this.abort) {
+        this.pc = pc;
+        this.debugExit(pc, 0);
+        break;
+      }
+    }
+    if (this.abort) {
+      this.abort = false;
+      i--;
+    }
+    this.pc = pc;
+    this.icount += i;
+  }
+
+  /**
+   * Resume after an MMIO exit: execute the interrupted instruction again with
+   * the completed accesses replayed from the log (`data`: what userspace
+   * answered to a read; null after a write).
+   */
+  replayMmio(data: Uint8Array | null): CoreExit {
+    if (data !== null) this.mmioLog.set(data, this.mmioLogLen * 8);
+    this.mmioLogLen++;
+    this.mmioLogPos = 0;
+    this.exit = CoreExit.None;
+    this.runSlice(1);
+    this.mmioLogPos = 0;
+    if ((this.exit as CoreExit) !== CoreExit.Mmio) this.mmioLogLen = 0;
+    return this.exit;
+  }
+
+  /** Leave the core for the host debugger at `pc` (instruction not executed). */
+  debugExit(pc: number, status: number): void {
+    this.debugExitPc = pc;
+    this.debugExitStatus = status;
+    this.exit = CoreExit.Debug;
+    this.sliceEnd = 0;
+  }
+
+  /** Leave the core with an emulation failure (the instruction at pc is not executed). */
+  failInternal(message: string): void {
+    this.internalError = message;
+    this.exit = CoreExit.Internal;
+    this.nip = this.pc;
+    this.abort = true;
+    this.sliceEnd = 0;
+  }
+}
+
+/** Host-side debugging state (KVM_SET_GUEST_DEBUG): single step and hardware breakpoints. */
+export class HostDebug {
+  active = false;
+  singleStep = false;
+  swBreak = false;
+  /** Hardware breakpoint addresses (instruction). */
+  hwBreaks: number[] = [];
+  /** Watchpoints: [address, length, kind bits 1=read 2=write]. */
+  watch: { addr: number; len: number; kind: number }[] = [];
+  /** The address a resumed vCPU must execute once without re-triggering its breakpoint. */
+  resumePc = -1;
+  watchHitAddr = 0;
+
+  hwBreakAt(pc: number): boolean {
+    const b = this.hwBreaks;
+    for (let k = 0; k < b.length; k++) if (b[k] === pc) return true;
+    return false;
+  }
+  resumeOver(pc: number): boolean {
+    return this.resumePc === pc;
+  }
+  update(): void {
+    this.active = this.singleStep || this.hwBreaks.length > 0 || this.watch.length > 0;
+  }
+}

@@ -1,0 +1,64 @@
+// Guest physical address space as the core sees it: RAM slots backed by
+// userspace buffers. Whatever is not RAM is MMIO and leaves the core as an
+// exit. Physical addresses are 36-bit on e500mc, so they are carried as JS
+// numbers (exact up to 2^53), never as int32.
+
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 4096;
+
+export class RamSlot {
+  readonly view: DataView;
+  readonly u8: Uint8Array;
+  /** One bit per 4 KiB page written since the last dirty-log harvest. */
+  readonly dirty: Uint32Array;
+  constructor(
+    readonly id: number,
+    /** Guest physical base address (page aligned). */
+    readonly base: number,
+    readonly size: number,
+    buffer: ArrayBufferLike,
+    offset: number,
+    readonly readonly: boolean,
+    public logDirty: boolean,
+  ) {
+    this.view = new DataView(buffer, offset, size);
+    this.u8 = new Uint8Array(buffer, offset, size);
+    this.dirty = new Uint32Array(Math.ceil(size / PAGE_SIZE / 32));
+  }
+  contains(pa: number): boolean {
+    return pa >= this.base && pa < this.base + this.size;
+  }
+  markDirty(pa: number): void {
+    const page = Math.floor((pa - this.base) / PAGE_SIZE);
+    this.dirty[page >>> 5] |= 1 << (page & 31);
+  }
+}
+
+/**
+ * The set of RAM slots. A change of the set bumps `generation`, which tells
+ * vCPUs to drop their translation caches.
+ */
+export class PhysMemory {
+  slots: RamSlot[] = [];
+  generation = 0;
+  /** Last slot found, for the common case of one RAM slot. */
+  private last: RamSlot | null = null;
+
+  find(pa: number): RamSlot | null {
+    const last = this.last;
+    if (last !== null && pa >= last.base && pa < last.base + last.size) return last;
+    for (const s of this.slots) {
+      if (pa >= s.base && pa < s.base + s.size) {
+        this.last = s;
+        return s;
+      }
+    }
+    return null;
+  }
+
+  replace(slots: RamSlot[]): void {
+    this.slots = slots.slice().sort((a, b) => a.base - b.base);
+    this.last = null;
+    this.generation++;
+  }
+}

@@ -1,0 +1,110 @@
+// The host console: stdin/stdout of the tkvm process. On a TTY, raw mode
+// with QEMU's Ctrl-A escapes (x quits, h helps, Ctrl-A sends Ctrl-A, b
+// sends a break); otherwise plain bytes, so scripts can drive the guest.
+
+export interface ConsoleSink {
+  /** Offer input bytes; returns how many were taken (the rest is offered again later). */
+  input(bytes: Uint8Array): number;
+  /** A break condition (Ctrl-A b). */
+  sendBreak?(): void;
+}
+
+export interface ConsoleHandlers {
+  quit(): void;
+}
+
+const CTRL_A = 0x01;
+
+export class NodeConsole {
+  private out: number[] = [];
+  private flushScheduled = false;
+  private queue: number[] = [];
+  private escape = false;
+  private sink: ConsoleSink | null = null;
+  private readonly tty: boolean;
+  private started = false;
+
+  constructor(private readonly handlers: ConsoleHandlers) {
+    this.tty = !!process.stdin.isTTY;
+  }
+
+  /** Guest output, batched into few writes. */
+  readonly write = (byte: number): void => {
+    this.out.push(byte);
+    if (this.out.length >= 4096) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  };
+
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.out.length === 0) return;
+    process.stdout.write(Uint8Array.from(this.out));
+    this.out = [];
+  }
+
+  attach(sink: ConsoleSink): void {
+    this.sink = sink;
+    if (this.started) return;
+    this.started = true;
+    if (this.tty) process.stdin.setRawMode(true);
+    process.stdin.on('data', (chunk: Buffer) => this.onData(chunk));
+    process.stdin.on('error', () => {});
+    process.stdin.resume();
+  }
+
+  /** Offer queued input to the guest again (call after the guest ran). */
+  pump(): void {
+    if (this.queue.length === 0 || this.sink === null) return;
+    const n = this.sink.input(Uint8Array.from(this.queue));
+    if (n > 0) this.queue.splice(0, n);
+  }
+
+  private onData(chunk: Buffer): void {
+    for (const b of chunk) {
+      if (!this.tty) {
+        this.queue.push(b);
+        continue;
+      }
+      if (this.escape) {
+        this.escape = false;
+        switch (b) {
+          case 0x78: case 0x58: // x
+            this.flush();
+            process.stdout.write('\r\nQEMU: Terminated\r\n');
+            this.handlers.quit();
+            continue;
+          case 0x68: case 0x48: // h
+            process.stdout.write('\r\nC-a h    print this help\r\nC-a x    exit emulator\r\n' +
+              'C-a b    send break\r\nC-a C-a  sends C-a\r\n');
+            continue;
+          case 0x62: // b
+            this.sink?.sendBreak?.();
+            continue;
+          case CTRL_A:
+            this.queue.push(CTRL_A);
+            continue;
+          default:
+            continue;
+        }
+      }
+      if (b === CTRL_A) {
+        this.escape = true;
+        continue;
+      }
+      this.queue.push(b);
+    }
+    this.pump();
+  }
+
+  close(): void {
+    this.flush();
+    if (this.started) {
+      if (this.tty) process.stdin.setRawMode(false);
+      process.stdin.pause();
+      process.stdin.destroy();
+    }
+  }
+}
