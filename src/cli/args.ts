@@ -18,8 +18,6 @@ export interface RunArgs {
   monitor: string;
   noReboot: boolean;
   trace: Set<string>;
-  /** Print the guest TLB (QEMU's `info tlb` format) when the guest stops. */
-  dumpTlbAtExit: boolean;
   icount?: number;
 }
 
@@ -39,7 +37,6 @@ export function parseRunArgs(argv: string[]): RunArgs {
   const a: RunArgs = {
     machine: 'ppce500', cpu: 'e500mc', ramBytes: 128 * 1024 * 1024, append: '', nographic: false,
     serial: 'stdio', monitor: 'none', noReboot: false, trace: new Set(),
-    dumpTlbAtExit: false,
   };
   let i = 0;
   const value = (flag: string): string => {
@@ -90,7 +87,6 @@ export function parseRunArgs(argv: string[]): RunArgs {
         }
         break;
       }
-      case '-dump-tlb': a.dumpTlbAtExit = true; break;
       default:
         if (raw.startsWith('-')) throw new UsageError(`unknown option '${raw}'`);
         throw new UsageError(`unexpected argument '${raw}'`);
