@@ -8,8 +8,11 @@ import { Ppce500 } from '../vmm/machine/ppce500.js';
 import { NodeConsole } from '../platform/node/console.js';
 import { parseRunArgs, UsageError, type RunArgs } from './args.js';
 import { Cap } from '../kvm/index.js';
+import { imagesCommand } from './images/command.js';
+import { ImagesError } from './images/host.js';
 
 const USAGE = `usage: tkvm run -M ppce500 -cpu e500mc -m SIZE -kernel FILE [-append ARGS] [-nographic] [-no-reboot]
+       tkvm images uboot|linux [--check] [--cache-dir DIR]   (see tkvm images --help)
        tkvm --help | --version`;
 
 function readInput(path: string, what: string): Uint8Array {
@@ -54,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'run':
       return run(parseRunArgs(rest));
+    case 'images':
+      return imagesCommand(rest);
     case '--help': case '-h': case 'help':
       process.stdout.write(USAGE + '\n');
       return 0;
@@ -73,6 +78,11 @@ main(process.argv.slice(2)).then(
     if (e instanceof UsageError || e instanceof ImageError) {
       process.stderr.write(`tkvm: ${e.message}\n`);
       process.exitCode = 2;
+      return;
+    }
+    if (e instanceof ImagesError) {
+      process.stderr.write(`tkvm: ${e.message}\n`);
+      process.exitCode = 1;
       return;
     }
     process.stderr.write(`tkvm: internal error: ${(e as Error)?.stack ?? String(e)}\n`);
