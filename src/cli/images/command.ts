@@ -32,16 +32,18 @@ export function parseImagesArgs(argv: readonly string[]): ImagesArgs {
   const a: ImagesArgs = { what, check: false, quiet: false };
   for (let i = 0; i < rest.length; i++) {
     const raw = rest[i];
-    const eq = raw.indexOf('=');
-    const flag = raw.startsWith('--') && eq > 0 ? raw.slice(0, eq) : raw;
+    // --name=value, -jN, or the value in the next argument.
+    const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
+    const attachedJ = /^-j./.test(raw);
+    const flag = eq > 0 ? raw.slice(0, eq) : attachedJ ? '-j' : raw;
     const value = (): string => {
-      if (raw.startsWith('--') && eq > 0) return raw.slice(eq + 1);
-      if (flag === '-j' && raw.length > 2) return raw.slice(2);
+      if (eq > 0) return raw.slice(eq + 1);
+      if (attachedJ) return raw.slice(2);
       const v = rest[++i];
       if (v === undefined) throw new UsageError(`option ${flag} needs an argument`);
       return v;
     };
-    switch (flag.startsWith('-j') ? '-j' : flag) {
+    switch (flag) {
       case '--cache-dir': a.cacheDir = value(); break;
       case '--check': a.check = true; break;
       case '--quiet': case '-q': a.quiet = true; break;
