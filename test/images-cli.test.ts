@@ -2,11 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseImagesArgs } from '../src/cli/images/command.js';
 import { cacheDir, REPO_ROOT } from '../src/cli/images/paths.js';
+import { ImagesError, Progress, runLogged } from '../src/cli/images/host.js';
 import { CLI } from './support/host.js';
 
 test('parseImagesArgs', () => {
@@ -69,4 +70,17 @@ test('--check with an empty cache: one line naming the command to run', () => {
   oneLine(r, 1, /not in the cache .* \(run: tkvm images linux\)$/);
   assert.equal(r.stdout, '');
   oneLine(tkvm(['images', 'uboot', '--check', '--cache-dir', cache]), 1, /U-Boot is not in the cache .* \(run: tkvm images uboot\)$/);
+});
+
+test('a failing build step: one-line error naming the log, which has the output', async () => {
+  const log = join(mkdtempSync(join(tmpdir(), 'tkvm-log-')), 'step.log');
+  const progress = new Progress(process.stderr, true);
+  await runLogged(progress, log, 'sh', ['-c', 'echo step one'], { what: 'step one' });
+  await assert.rejects(
+    runLogged(progress, log, 'sh', ['-c', 'echo compiling; echo "oops: no such thing" >&2; exit 3'], { what: 'make vmlinux' }),
+    (e: Error) => e instanceof ImagesError && e.message === `make vmlinux failed (exit 3); see ${log}`,
+  );
+  assert.match(readFileSync(log, 'utf8'), /^step one\ncompiling\noops: no such thing\n$/);
+  await assert.rejects(runLogged(progress, log, 'no-such-tool-tkvm', [], { what: 'frobnicate' }),
+    (e: Error) => e instanceof ImagesError && e.message === "frobnicate: cannot run 'no-such-tool-tkvm': not installed");
 });

@@ -115,7 +115,11 @@ export function runLogged(progress: Progress, log: string, cmd: string, args: st
       child.stdin.end(opts.input);
     }
     const timer = setInterval(() => progress.status(opts.what, t0, last), progress.isTTY ? 500 : 30_000);
+    let finished = false;
     const finish = (err: Error | null): void => {
+      // 'error' (the command cannot be started) may be followed by 'close'.
+      if (finished) return;
+      finished = true;
       clearInterval(timer);
       progress.clearLive();
       closeSync(fd);
