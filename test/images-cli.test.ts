@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseImagesArgs } from '../src/cli/images/command.js';
@@ -57,23 +57,27 @@ test('--help prints the usage', () => {
   assert.match(r.stdout, /tkvm images linux/);
 });
 
-test('without apt: one-line errors, exit status 1', () => {
+test('without apt: one-line errors, exit status 1', (t) => {
   const cache = mkdtempSync(join(tmpdir(), 'tkvm-noapt-'));
+  t.after(() => rmSync(cache, { recursive: true, force: true }));
   const env = { ...process.env, PATH: '/nonexistent' };
   oneLine(tkvm(['images', 'uboot', '--cache-dir', cache], env), 1, /^tkvm: apt-get not found: fetching U-Boot needs Debian's package tools/);
   oneLine(tkvm(['images', 'linux', '--cache-dir', cache], env), 1, /^tkvm: apt-get not found: building the Linux images needs/);
 });
 
-test('--check with an empty cache: one line naming the command to run', () => {
+test('--check with an empty cache: one line naming the command to run', (t) => {
   const cache = mkdtempSync(join(tmpdir(), 'tkvm-empty-'));
+  t.after(() => rmSync(cache, { recursive: true, force: true }));
   const r = tkvm(['images', 'linux', '--check', '--cache-dir', cache]);
   oneLine(r, 1, /not in the cache .* \(run: tkvm images linux\)$/);
   assert.equal(r.stdout, '');
   oneLine(tkvm(['images', 'uboot', '--check', '--cache-dir', cache]), 1, /U-Boot is not in the cache .* \(run: tkvm images uboot\)$/);
 });
 
-test('a failing build step: one-line error naming the log, which has the output', async () => {
-  const log = join(mkdtempSync(join(tmpdir(), 'tkvm-log-')), 'step.log');
+test('a failing build step: one-line error naming the log, which has the output', async (t) => {
+  const logDir = mkdtempSync(join(tmpdir(), 'tkvm-log-'));
+  t.after(() => rmSync(logDir, { recursive: true, force: true }));
+  const log = join(logDir, 'step.log');
   const progress = new Progress(process.stderr, true);
   await runLogged(progress, log, 'sh', ['-c', 'echo step one'], { what: 'step one' });
   await assert.rejects(

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cachedLinux, readSources, testPrograms, type LinuxImages } from '../src/cli/images/linux.js';
@@ -33,6 +33,7 @@ function requireImages(t: { skip: (msg: string) => void }): LinuxImages | null {
 test('the test programs print their expected output under qemu-ppc-static -cpu e500mc', (t) => {
   if (!requireTool(t, 'powerpc-linux-gnu-gcc') || !requireTool(t, 'qemu-ppc-static')) return;
   const dir = mkdtempSync(join(tmpdir(), 'tkvm-tests-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
   for (const name of PROGRAMS) {
     const exe = join(dir, name);
     const cc = spawnSync('powerpc-linux-gnu-gcc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', exe,

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, requireTool } from './support/host.js';
@@ -11,6 +11,7 @@ import { CLI, requireTool } from './support/host.js';
 test('tkvm images uboot fetches u-boot-qemu into the cache, then is a no-op', (t) => {
   if (!requireTool(t, 'apt-get') || !requireTool(t, 'dpkg-deb')) return;
   const cache = mkdtempSync(join(tmpdir(), 'tkvm-uboot-'));
+  t.after(() => rmSync(cache, { recursive: true, force: true }));
   const run = () => spawnSync(process.execPath, [CLI, 'images', 'uboot', '--cache-dir', cache], { encoding: 'utf8', timeout: 300_000 });
   const first = run();
   assert.equal(first.status, 0, first.stderr);
