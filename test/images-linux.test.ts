@@ -67,20 +67,21 @@ async function session(qemuArgs: string[]): Promise<{ banner: number; prompt: nu
     q.send('for t in /tests/*; do $t; done\n');
     await q.expect(new RegExp(`== ${PROGRAMS[PROGRAMS.length - 1]}: \\w+\\n[^]*${PROMPT.source}`, 'm'), 60_000);
     // Job control: Ctrl-C interrupts the foreground job (status 130), not the shell.
-    q.send('sleep 30\n');
-    await q.expect(/sleep 30\n/, 10_000);
-    await new Promise((r) => setTimeout(r, 500));
+    // The job says when it runs (it is in the foreground process group by
+    // then), so that Ctrl-C cannot reach the shell before the job starts.
+    q.send("sh -c 'echo sleeping; exec sleep 30'\n");
+    await q.expect(/^sleeping$/m, 30_000);
     q.send('\x03');
     // The terminal discards typed-ahead input on Ctrl-C: wait for the new prompt.
-    await q.expect(PROMPT, 10_000);
+    await q.expect(PROMPT, 30_000);
     q.send('echo "status $?"\n');
-    await q.expect(/^status 130$/m, 10_000);
+    await q.expect(/^status 130$/m, 30_000);
     q.send('sleep 60 & jobs\n');
-    await q.expect(/^\[1\]\+\s+Running\s+sleep 60$/m, 10_000);
+    await q.expect(/^\[1\]\+\s+Running\s+sleep 60$/m, 30_000);
     // SIGKILL: a SIGTERM can arrive before the forked child has stopped
     // ignoring it as the interactive shell does, and then sleep runs on.
     q.send('kill -KILL %1; wait\n');
-    await q.expect(/^\[1\]\+\s+Killed\s+sleep 60$/m, 10_000);
+    await q.expect(/^\[1\]\+\s+Killed\s+sleep 60$/m, 30_000);
     q.send('poweroff\n');
     const code = await q.waitExit(30_000);
     assert.equal(code, 0, `QEMU's exit status after poweroff\n${q.output.slice(-800)}`);
