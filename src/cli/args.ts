@@ -71,6 +71,13 @@ export function parseRunArgs(argv: string[]): RunArgs {
       case '-serial': a.serial = value(raw); break;
       case '-monitor': a.monitor = value(raw); break;
       case '-no-reboot': a.noReboot = true; break;
+      case '-nic': case '-net': {
+        // tkvm's machine has no network card: only QEMU's way of saying "none" is accepted,
+        // so a QEMU command line for a machine without network runs unchanged.
+        const v = value(raw);
+        if (v !== 'none') throw new UsageError(`unsupported ${raw} '${v}' (this machine has no network: only 'none')`);
+        break;
+      }
       case '-icount': {
         const v = value(raw);
         const m = /^(?:shift=)?(\d+)/.exec(v);
@@ -97,6 +104,8 @@ export function parseRunArgs(argv: string[]): RunArgs {
   if (a.serial !== 'stdio' && a.serial !== 'mon:stdio' && a.serial !== 'none') {
     throw new UsageError(`unsupported -serial '${a.serial}' (stdio, mon:stdio or none)`);
   }
+  if (a.monitor !== 'none') throw new UsageError(`unsupported -monitor '${a.monitor}' (only none)`);
   if (!a.kernel && !a.bios) throw new UsageError('nothing to run: give -kernel or -bios');
+  if (a.initrd !== undefined && !a.kernel && !a.bios) throw new UsageError('-initrd needs -kernel or -bios');
   return a;
 }

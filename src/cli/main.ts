@@ -3,36 +3,48 @@
 
 import { readFileSync } from 'node:fs';
 import { ImageError } from '../vmm/loaders/elf.js';
-import { directBoot } from '../vmm/loaders/direct.js';
+import { boot, type BootOptions, type InputFile } from '../vmm/loaders/boot.js';
 import { Ppce500 } from '../vmm/machine/ppce500.js';
 import { NodeConsole } from '../platform/node/console.js';
 import { parseRunArgs, UsageError, type RunArgs } from './args.js';
 import { Cap } from '../kvm/index.js';
 
-const USAGE = `usage: tkvm run -M ppce500 -cpu e500mc -m SIZE -kernel FILE [-append ARGS] [-nographic] [-no-reboot]
+const USAGE = `usage: tkvm run [-M ppce500] [-cpu e500mc] [-m SIZE] [-bios FILE] [-kernel FILE] [-initrd FILE]
+                [-append ARGS] [-dtb FILE] [-nographic] [-serial stdio] [-monitor none]
+                [-no-reboot] [-icount N] [-d mmio,int]
        tkvm --help | --version`;
 
-function readInput(path: string, what: string): Uint8Array {
+function readInput(path: string, what: string): InputFile {
   try {
-    return new Uint8Array(readFileSync(path));
+    return { bytes: new Uint8Array(readFileSync(path)), name: path };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read ${what} '${path}': ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : code ?? String(e)}`);
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory'
+      : code === 'EACCES' ? 'permission denied' : code ?? String(e);
+    throw new UsageError(`cannot read ${what} '${path}': ${why}`);
   }
 }
 
 async function run(args: RunArgs): Promise<number> {
-  if (!args.kernel) throw new UsageError('-bios is not supported yet; give -kernel');
-  const kernel = readInput(args.kernel, 'kernel');
+  // Read every input before anything runs, so a bad file is one message and no guest output.
+  const images: BootOptions = {
+    bios: args.bios !== undefined ? readInput(args.bios, 'firmware') : undefined,
+    kernel: args.kernel !== undefined ? readInput(args.kernel, 'kernel') : undefined,
+    initrd: args.initrd !== undefined ? readInput(args.initrd, 'initrd') : undefined,
+    dtb: args.dtb !== undefined ? readInput(args.dtb, 'device tree') : undefined,
+    bootargs: args.append,
+  };
   let quit = false;
   const console_ = new NodeConsole({ quit: () => { quit = true; m?.request('poweroff'); } });
-  const trace = (line: string) => { if (args.trace.has('mmio')) process.stderr.write(`tkvm: ${line}\n`); };
+  const trace = args.trace.has('mmio') ? (line: string) => process.stderr.write(`tkvm: ${line}\n`) : undefined;
+  const traceInt = args.trace.has('int') ? (line: string) => process.stderr.write(`tkvm: ${line}\n`) : undefined;
   let m: Ppce500 | null = null;
   for (;;) {
-    m = new Ppce500({ ramBytes: args.ramBytes, output: console_.write, trace });
+    m = new Ppce500({ ramBytes: args.ramBytes, output: args.serial === 'none' ? () => {} : console_.write, trace, traceInt });
     if (args.icount !== undefined) m.vcpu.enableCap(Cap.TKVM_ICOUNT_CLOCK, [0.4 * Math.pow(2, args.icount)]);
-    directBoot(m, { kernel, kernelName: args.kernel, bootargs: args.append });
+    boot(m, images);
     const machine = m;
+    machine.pullInput = () => console_.pump();
     console_.attach({ input: (b) => machine.input(b), sendBreak: () => machine.uart.receiveBreak() });
     const ev = await m.runUntilEvent();
     console_.flush();
