@@ -1,0 +1,79 @@
+// Drive U-Boot over a machine's serial console on stdin/stdout (tkvm or
+// QEMU, the same way): wait for the prompt, type one command, wait for the
+// prompt again, and so on. Returns the whole console transcript.
+
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { CLI } from './host.js';
+
+export const UBOOT_DIR = '/usr/lib/u-boot/qemu-ppce500';
+export const UBOOT_ELF = `${UBOOT_DIR}/uboot.elf`;
+export const UBOOT_BIN = `${UBOOT_DIR}/u-boot.bin`;
+export const PROMPT = '=> ';
+
+export function haveUboot(): boolean {
+  return existsSync(UBOOT_ELF) && existsSync(UBOOT_BIN);
+}
+
+export interface Session {
+  transcript: string;
+  status: number | null;
+  stderr: string;
+  /** Milliseconds from spawn to the first prompt. */
+  promptMs: number;
+}
+
+export interface DriveOptions {
+  /** Commands typed one per prompt; after the last one the machine must exit by itself (poweroff, reset with -no-reboot). */
+  commands: string[];
+  timeoutMs?: number;
+  /** Output that counts as "the prompt is back" (default: '=> ' at the end of the output). */
+  prompt?: string;
+}
+
+export function tkvmCommand(args: string[]): [string, string[]] {
+  return [process.execPath, [CLI, 'run', ...args]];
+}
+
+export function qemuCommand(args: string[]): [string, string[]] {
+  return ['qemu-system-ppc', [...args, '-nic', 'none']];
+}
+
+/** The common machine flags (QEMU's spelling, accepted by both). */
+export function machineArgs(extra: string[] = []): string[] {
+  return ['-M', 'ppce500', '-cpu', 'e500mc', '-m', '256', '-nographic', '-monitor', 'none', '-serial', 'stdio', ...extra];
+}
+
+export function drive(cmd: [string, string[]], o: DriveOptions): Promise<Session> {
+  const prompt = o.prompt ?? PROMPT;
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd[0], cmd[1], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    let next = 0;
+    let seen = 0; // output length at which the prompt was last answered
+    let promptMs = -1;
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`timed out after ${o.timeoutMs ?? 30000} ms; transcript so far:\n${out}\n--- stderr:\n${err}`));
+    }, o.timeoutMs ?? 30000);
+    child.stdout.setEncoding('latin1');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (d: string) => {
+      out += d;
+      if (out.length > seen && out.endsWith(prompt)) {
+        if (promptMs < 0) promptMs = performance.now() - t0;
+        seen = out.length;
+        if (next < o.commands.length) child.stdin.write(o.commands[next++] + '\n');
+      }
+    });
+    child.stderr.on('data', (d: string) => { err += d; });
+    child.stdin.on('error', () => {});
+    child.on('error', (e) => { clearTimeout(timer); reject(e); });
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ transcript: out.replace(/\r\n/g, '\n'), status, stderr: err, promptMs });
+    });
+  });
+}
