@@ -54,6 +54,17 @@ export function drive(cmd: [string, string[]], o: DriveOptions): Promise<Session
     let next = 0;
     let seen = 0; // output length at which the prompt was last answered
     let promptMs = -1;
+    // Typing: one character at a time, each after the echo of the one
+    // before, as a person types. (QEMU's console drops characters now and
+    // then when a whole line arrives at once on a busy machine.)
+    let typing = '';
+    let echoFrom = 0;
+    const typeNext = () => {
+      const c = typing[0];
+      typing = typing.slice(1);
+      echoFrom = out.length;
+      child.stdin.write(c);
+    };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`timed out after ${o.timeoutMs ?? 30000} ms; transcript so far:\n${out}\n--- stderr:\n${err}`));
@@ -62,10 +73,17 @@ export function drive(cmd: [string, string[]], o: DriveOptions): Promise<Session
     child.stderr.setEncoding('utf8');
     child.stdout.on('data', (d: string) => {
       out += d;
+      if (typing !== '') {
+        if (out.length > echoFrom) typeNext(); // the last character was echoed
+        return;
+      }
       if (out.length > seen && out.endsWith(prompt)) {
         if (promptMs < 0) promptMs = performance.now() - t0;
         seen = out.length;
-        if (next < o.commands.length) child.stdin.write(o.commands[next++] + '\n');
+        if (next < o.commands.length) {
+          typing = o.commands[next++] + '\n';
+          typeNext();
+        }
       }
     });
     child.stderr.on('data', (d: string) => { err += d; });

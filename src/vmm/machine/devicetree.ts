@@ -6,19 +6,19 @@
 //   /soc@fe0000000/power-off       gpio-poweroff on GPIO pin 0
 //   /soc@fe0000000/gpio@ff000
 //   /soc@fe0000000/global-utilities@e0000
+//   /soc@fe0000000/i2c@3000/rtc@68 I2C controller and real-time clock
 //   /soc@fe0000000/serial@4500     MPIC source 42
 //   /soc@fe0000000/pic@40000       the MPIC
 //   /aliases, /cpus, /chosen, /memory
 //
-// Left out, because tkvm's machine does not have them: QEMU's MPIC MSI block
-// (msi@41600, only PCI devices use it) and its I2C controller with the RTC
-// (i2c@3000/rtc@68). /chosen/rng-seed is left out too: QEMU fills it with
-// random bytes, tkvm keeps boots reproducible.
+// Left out, because tkvm's machine does not have it: QEMU's MPIC MSI block
+// (msi@41600, only PCI devices use it). /chosen/rng-seed is left out too:
+// QEMU fills it with random bytes, tkvm keeps boots reproducible.
 
 import { FdtNode } from '../fdt/fdt.js';
 import {
   CCSR_BASE, GPIO_OFFSET, GUTS_OFFSET, MPIC_OFFSET, PCI_IO_BASE, PCI_MEM_BASE, PCI_OFFSET, PLATFORM_BASE,
-  PLATFORM_SIZE, UART0_OFFSET, UART0_IRQ, GPIO_IRQ, PCI_IRQ,
+  PLATFORM_SIZE, UART0_OFFSET, UART0_IRQ, GPIO_IRQ, PCI_IRQ, I2C_OFFSET, I2C_IRQ, RTC_I2C_ADDR,
 } from './layout.js';
 
 export interface TreeOptions {
@@ -80,6 +80,11 @@ export function buildTree(o: TreeOptions): FdtNode {
     .u32('reg', GPIO_OFFSET, 0x1000).str('compatible', 'fsl,qoriq-gpio');
   soc.child(`global-utilities@${GUTS_OFFSET.toString(16)}`)
     .empty('fsl,has-rstcr').u32('reg', GUTS_OFFSET, 0x1000).str('compatible', 'fsl,mpc8544-guts');
+  const i2cName = `i2c@${I2C_OFFSET.toString(16)}`;
+  const i2c = soc.child(i2cName)
+    .u32('interrupt-parent', MPIC_PHANDLE).u32('interrupts', I2C_IRQ, LEVEL_HIGH)
+    .u32('cell-index', 0).u32('reg', I2C_OFFSET, 0x14).str('compatible', 'fsl-i2c').str('device_type', 'i2c');
+  i2c.child(`rtc@${RTC_I2C_ADDR.toString(16)}`).u32('reg', RTC_I2C_ADDR).str('compatible', 'pericom,pt7c4338');
   const serial = `serial@${UART0_OFFSET.toString(16)}`;
   soc.child(serial)
     .u32('interrupt-parent', MPIC_PHANDLE).u32('interrupts', UART0_IRQ, LEVEL_HIGH)
@@ -93,7 +98,9 @@ export function buildTree(o: TreeOptions): FdtNode {
     .str('compatible', 'fsl,mpic').str('device_type', 'open-pic');
 
   const serialPath = `/${socName}/${serial}`;
-  root.child('aliases').str('pci0', `/${pciName}`).str('serial0', serialPath);
+  root.child('aliases').str('pci0', `/${pciName}`)
+    .str('rtc', `${i2cName}/rtc@${RTC_I2C_ADDR.toString(16)}`).str('i2c', `/${socName}/${i2cName}`)
+    .str('serial0', serialPath);
 
   const cpus = root.child('cpus');
   cpus.u32('#size-cells', 0).u32('#address-cells', 1);

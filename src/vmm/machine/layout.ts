@@ -4,6 +4,7 @@
 /** CCSR: the SoC's configuration registers, 1 MiB at 0xf_e000_0000. */
 export const CCSR_BASE = 0xfe0000000;
 export const CCSR_SIZE = 0x100000;
+export const I2C_OFFSET = 0x3000;
 export const UART0_OFFSET = 0x4500;
 export const LBC_OFFSET = 0x5000;
 export const PCI_OFFSET = 0x8000;
@@ -19,6 +20,9 @@ export const PCI_IO_BASE = 0xfe1000000;
 
 /** MPIC sources (internal interrupt n is source 16 + n). */
 export const UART0_IRQ = 42;
+export const I2C_IRQ = 43;
+/** The real-time clock on the I2C bus. */
+export const RTC_I2C_ADDR = 0x68;
 export const GPIO_IRQ = 47;
 export const PCI_IRQ = 24;
 

@@ -1,7 +1,7 @@
 // The ppce500 machine (QEMU's "-M ppce500" with an e500mc): RAM at 0, CCSR
 // at physical 0xf_e000_0000 with the MPIC, the UART (MPIC source 42), the
-// PCI host bridge, GPIO (power-off), global utilities (reset), built on the
-// hypervisor API only.
+// I2C controller with its real-time clock, the PCI host bridge, GPIO
+// (power-off), global utilities (reset), built on the hypervisor API only.
 //
 // Besides the devices, CCSR holds registers of the real SoC that QEMU does
 // not model either (DDR, local bus, L2, ...): accesses to them are not
@@ -14,13 +14,15 @@ import {
 } from '../../kvm/index.js';
 import { MmioBus } from '../bus.js';
 import { FslPciHost, PCI_REGS_SIZE } from '../devices/fsl-pci.js';
+import { FslI2c } from '../devices/fsl-i2c.js';
 import { Guts } from '../devices/guts.js';
+import { RtcDs1338 } from '../devices/rtc-ds1338.js';
 import { Mpic, MPIC_SIZE } from '../devices/mpic.js';
 import { QoriqGpio } from '../devices/qoriq-gpio.js';
 import { StubBlock } from '../devices/stub.js';
 import { Uart16550 } from '../devices/uart16550.js';
 import {
-  CCSR_BASE, GPIO_OFFSET, GUTS_OFFSET, LBC_OFFSET, MPIC_OFFSET, PCI_OFFSET, PVR_E500MC, UART0_IRQ, UART0_OFFSET,
+  CCSR_BASE, GPIO_OFFSET, GUTS_OFFSET, I2C_IRQ, I2C_OFFSET, LBC_OFFSET, RTC_I2C_ADDR, MPIC_OFFSET, PCI_OFFSET, PVR_E500MC, UART0_IRQ, UART0_OFFSET,
 } from './layout.js';
 
 export { CCSR_BASE, CCSR_SIZE, UART0_OFFSET, GUTS_OFFSET, GPIO_OFFSET, PVR_E500MC } from './layout.js';
@@ -98,6 +100,9 @@ export class Ppce500 {
     this.bus.map(CCSR_BASE + MPIC_OFFSET, MPIC_SIZE, 'pic@40000', this.mpic);
     this.uart = new Uart16550(opts.output, (level) => this.mpic.setIrq(UART0_IRQ, level));
     this.bus.map(CCSR_BASE + UART0_OFFSET, 0x100, 'serial@4500', this.uart);
+    const i2c = new FslI2c((level) => this.mpic.setIrq(I2C_IRQ, level), unknown('i2c@3000', CCSR_BASE + I2C_OFFSET));
+    i2c.attach(RTC_I2C_ADDR, new RtcDs1338());
+    this.bus.map(CCSR_BASE + I2C_OFFSET, 0x100, 'i2c@3000', i2c);
     this.pci = new FslPciHost(unknown('pci@fe0008000', CCSR_BASE + PCI_OFFSET));
     this.bus.map(CCSR_BASE + PCI_OFFSET, PCI_REGS_SIZE, 'pci@fe0008000', this.pci);
     // The enhanced local bus controller (CCSR + 0x5000): this machine has
