@@ -19,6 +19,8 @@ export interface RunArgs {
   noReboot: boolean;
   trace: Set<string>;
   icount?: number;
+  /** -M ppce500,dumpdtb=FILE: write the device tree to FILE and exit (as QEMU does). */
+  dumpDtb?: string;
 }
 
 const MIN_RAM = 16 * 1024 * 1024;
@@ -51,6 +53,11 @@ export function parseRunArgs(argv: string[]): RunArgs {
       case '-M': case '-machine': {
         const v = value(raw).split(',');
         a.machine = v[0];
+        for (const opt of v.slice(1)) {
+          const m = /^dumpdtb=(.+)$/.exec(opt);
+          if (!m) throw new UsageError(`unknown machine option '${opt}' (known: dumpdtb=FILE)`);
+          a.dumpDtb = m[1];
+        }
         break;
       }
       case '-cpu': a.cpu = value(raw); break;

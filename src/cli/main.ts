@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The tkvm command line.
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { ImageError } from '../vmm/loaders/elf.js';
 import { boot, type BootOptions, type InputFile } from '../vmm/loaders/boot.js';
 import { Ppce500 } from '../vmm/machine/ppce500.js';
@@ -42,7 +42,16 @@ async function run(args: RunArgs): Promise<number> {
   for (;;) {
     m = new Ppce500({ ramBytes: args.ramBytes, output: args.serial === 'none' ? () => {} : console_.write, trace, traceInt });
     if (args.icount !== undefined) m.vcpu.enableCap(Cap.TKVM_ICOUNT_CLOCK, [0.4 * Math.pow(2, args.icount)]);
-    boot(m, images);
+    const info = boot(m, images);
+    if (args.dumpDtb !== undefined) {
+      try {
+        writeFileSync(args.dumpDtb, info.dtb);
+      } catch (e) {
+        throw new UsageError(`cannot write device tree to '${args.dumpDtb}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      }
+      process.stderr.write(`tkvm: device tree dumped to ${args.dumpDtb}\n`);
+      return 0;
+    }
     const machine = m;
     machine.pullInput = () => console_.pump();
     console_.attach({ input: (b) => machine.input(b), sendBreak: () => machine.uart.receiveBreak() });

@@ -69,6 +69,8 @@ export interface BootInfo {
   dtbAddr: number;
   imaSize: number;
   symbols: Map<string, number>;
+  /** The device tree blob handed to the guest. */
+  dtb: Uint8Array;
   /** Everything placed in RAM, for messages and tests. */
   regions: Region[];
 }
@@ -217,5 +219,5 @@ export function boot(m: Ppce500, o: BootOptions): BootInfo {
   regs.gpr[6] = EPAPR_MAGIC;
   regs.gpr[7] = imaSize;
   m.vcpu.setRegs(regs);
-  return { entry: fw.entry, dtbAddr, imaSize, symbols: fw.symbols, regions };
+  return { entry: fw.entry, dtbAddr, imaSize, symbols: fw.symbols, dtb, regions };
 }

@@ -11,6 +11,12 @@
 //   /soc@fe0000000/pic@40000       the MPIC
 //   /aliases, /cpus, /chosen, /memory
 //
+// Two departures make the tree well-formed where QEMU's is not (dtc warns
+// about QEMU's): the I2C bus node has #address-cells = <1> and #size-cells =
+// <0>, as the I2C binding requires for its rtc@68 child, and /aliases/rtc is
+// an absolute path. /memory keeps QEMU's name (without a unit address; dtc's
+// one remaining warning) since firmware looks it up by that name.
+//
 // Left out, because tkvm's machine does not have it: QEMU's MPIC MSI block
 // (msi@41600, only PCI devices use it). /chosen/rng-seed is left out too:
 // QEMU fills it with random bytes, tkvm keeps boots reproducible.
@@ -83,7 +89,8 @@ export function buildTree(o: TreeOptions): FdtNode {
   const i2cName = `i2c@${I2C_OFFSET.toString(16)}`;
   const i2c = soc.child(i2cName)
     .u32('interrupt-parent', MPIC_PHANDLE).u32('interrupts', I2C_IRQ, LEVEL_HIGH)
-    .u32('cell-index', 0).u32('reg', I2C_OFFSET, 0x14).str('compatible', 'fsl-i2c').str('device_type', 'i2c');
+    .u32('cell-index', 0).u32('reg', I2C_OFFSET, 0x14).str('compatible', 'fsl-i2c').str('device_type', 'i2c')
+    .u32('#address-cells', 1).u32('#size-cells', 0);
   i2c.child(`rtc@${RTC_I2C_ADDR.toString(16)}`).u32('reg', RTC_I2C_ADDR).str('compatible', 'pericom,pt7c4338');
   const serial = `serial@${UART0_OFFSET.toString(16)}`;
   soc.child(serial)
@@ -99,7 +106,7 @@ export function buildTree(o: TreeOptions): FdtNode {
 
   const serialPath = `/${socName}/${serial}`;
   root.child('aliases').str('pci0', `/${pciName}`)
-    .str('rtc', `${i2cName}/rtc@${RTC_I2C_ADDR.toString(16)}`).str('i2c', `/${socName}/${i2cName}`)
+    .str('rtc', `/${socName}/${i2cName}/rtc@${RTC_I2C_ADDR.toString(16)}`).str('i2c', `/${socName}/${i2cName}`)
     .str('serial0', serialPath);
 
   const cpus = root.child('cpus');
