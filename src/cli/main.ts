@@ -82,9 +82,9 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write('tkvm 0.1.0\n');
       return 0;
     case undefined:
-      throw new UsageError(USAGE);
+      throw new UsageError('no command given (try: tkvm --help)');
     default:
-      throw new UsageError(`unknown command '${cmd}'\n${USAGE}`);
+      throw new UsageError(`unknown command '${cmd}' (try: tkvm --help)`);
   }
 }
 

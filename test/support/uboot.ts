@@ -29,6 +29,8 @@ export interface DriveOptions {
   timeoutMs?: number;
   /** Output that counts as "the prompt is back" (default: '=> ' at the end of the output). */
   prompt?: string;
+  /** Press a key at "Hit any key to stop autoboot" (saves the one-second countdown). */
+  stopAutoboot?: boolean;
 }
 
 export function tkvmCommand(args: string[]): [string, string[]] {
@@ -54,16 +56,18 @@ export function drive(cmd: [string, string[]], o: DriveOptions): Promise<Session
     let next = 0;
     let seen = 0; // output length at which the prompt was last answered
     let promptMs = -1;
-    // Typing: one character at a time, each after the echo of the one
-    // before, as a person types. (QEMU's console drops characters now and
-    // then when a whole line arrives at once on a busy machine.)
+    // Typing: a few characters at a time, each group after the echo of the
+    // one before, as a person types. (QEMU's console dropped characters once
+    // when whole lines arrived at once on a busy machine; groups of 8 never
+    // fill a 16550's 16-byte FIFO.)
+    let stoppedAt = 0;
     let typing = '';
-    let echoFrom = 0;
+    let echoUntil = 0;
     const typeNext = () => {
-      const c = typing[0];
-      typing = typing.slice(1);
-      echoFrom = out.length;
-      child.stdin.write(c);
+      const chunk = typing.slice(0, 8);
+      typing = typing.slice(8);
+      echoUntil = out.length + chunk.length;
+      child.stdin.write(chunk);
     };
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -74,8 +78,12 @@ export function drive(cmd: [string, string[]], o: DriveOptions): Promise<Session
     child.stdout.on('data', (d: string) => {
       out += d;
       if (typing !== '') {
-        if (out.length > echoFrom) typeNext(); // the last character was echoed
+        if (out.length >= echoUntil) typeNext(); // the last group was echoed
         return;
+      }
+      if (o.stopAutoboot && out.indexOf('Hit any key to stop autoboot', stoppedAt) >= 0) {
+        stoppedAt = out.indexOf('Hit any key to stop autoboot', stoppedAt) + 1; // again after each reset
+        child.stdin.write(' ');
       }
       if (out.length > seen && out.endsWith(prompt)) {
         if (promptMs < 0) promptMs = performance.now() - t0;

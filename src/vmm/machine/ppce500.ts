@@ -28,7 +28,7 @@ import {
 export { CCSR_BASE, CCSR_SIZE, UART0_OFFSET, GUTS_OFFSET, GPIO_OFFSET, PVR_E500MC } from './layout.js';
 
 /** Longest time the run loop keeps the event loop (console input, timers) waiting. */
-const YIELD_MS = 20;
+const YIELD_MS = 4;
 
 export type MachineEvent = 'poweroff' | 'reset' | 'error' | 'debug';
 
