@@ -43,9 +43,9 @@ export class Uart16550 implements MmioDevice {
     private readonly irq: (level: boolean) => void = () => {},
   ) {}
 
-  /** Room in the receive FIFO (the console feeds no more than this). */
+  /** Room in the receive buffer (the console feeds no more than this): 16 bytes with the FIFO on, 1 without. */
   rxSpace(): number {
-    return FIFO_SIZE - this.rx.length;
+    return ((this.fcr & FCR_ENABLE) !== 0 ? FIFO_SIZE : 1) - this.rx.length;
   }
 
   /** A byte arrives on the line. Returns false if the FIFO overflowed. */
