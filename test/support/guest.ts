@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ROOT } from './host.js';
 
+
 export const CROSS_CC = 'powerpc-linux-gnu-gcc';
 export const CROSS_OBJCOPY = 'powerpc-linux-gnu-objcopy';
 
@@ -21,13 +22,19 @@ export interface BuiltGuest {
 
 let cached: BuiltGuest | null = null;
 
+/** Compile guests/NAME (start.S, main.c, link.ld) into an ELF in `dir`. */
+export function buildGuest(name: string, dir = mkdtempSync(join(tmpdir(), `tkvm-${name}-`))): string {
+  const src = join(ROOT, 'guests', name);
+  const elf = join(dir, `${name}.elf`);
+  execFileSync(CROSS_CC, ['-O2', '-fno-pic', '-fno-pie', '-no-pie', '-nostdlib', '-ffreestanding', '-Wl,--build-id=none',
+    '-Wl,--no-warn-rwx-segments', '-T', join(src, 'link.ld'), '-o', elf, join(src, 'start.S'), join(src, 'main.c')]);
+  return elf;
+}
+
 export function buildBootmGuest(): BuiltGuest {
   if (cached) return cached;
-  const src = join(ROOT, 'guests/bootm-hello');
   const dir = mkdtempSync(join(tmpdir(), 'tkvm-bootm-'));
-  const elf = join(dir, 'bootm-hello.elf'), bin = join(dir, 'bootm-hello.bin');
-  execFileSync(CROSS_CC, ['-O2', '-fno-pic', '-fno-pie', '-no-pie', '-nostdlib', '-ffreestanding', '-Wl,--build-id=none',
-    '-T', join(src, 'link.ld'), '-o', elf, join(src, 'start.S'), join(src, 'main.c')]);
+  const elf = buildGuest('bootm-hello', dir), bin = join(dir, 'bootm-hello.bin');
   execFileSync(CROSS_OBJCOPY, ['-O', 'binary', elf, bin]);
   const gz = join(dir, 'bootm-hello.bin.gz');
   writeFileSync(gz, gzipSync(readFileSync(bin), { level: 9 }));
