@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The tkvm command line.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { ImageError } from '../vmm/loaders/elf.js';
 import { boot, type BootOptions, type InputFile } from '../vmm/loaders/boot.js';
 import { Ppce500 } from '../vmm/machine/ppce500.js';
@@ -12,6 +12,7 @@ import { Cap } from '../kvm/index.js';
 const USAGE = `usage: tkvm run [-M ppce500] [-cpu e500mc] [-m SIZE] [-bios FILE] [-kernel FILE] [-initrd FILE]
                 [-append ARGS] [-dtb FILE] [-nographic] [-serial stdio] [-monitor none]
                 [-no-reboot] [-icount N] [-d mmio,int]
+       tkvm demo [run options]     Debian's U-Boot at its prompt (npm start)
        tkvm --help | --version`;
 
 function readInput(path: string, what: string): InputFile {
@@ -70,11 +71,25 @@ async function run(args: RunArgs): Promise<number> {
   return 0;
 }
 
+/** Debian's U-Boot for this machine (package u-boot-qemu). */
+const DEBIAN_UBOOT = '/usr/lib/u-boot/qemu-ppce500/uboot.elf';
+
+/** `tkvm demo` (npm start): U-Boot, unmodified, at its interactive prompt. */
+async function demo(rest: string[]): Promise<number> {
+  if (!existsSync(DEBIAN_UBOOT)) {
+    throw new UsageError(`U-Boot not found at ${DEBIAN_UBOOT}: install Debian's u-boot-qemu package`);
+  }
+  if (process.stdin.isTTY) process.stderr.write('tkvm: booting U-Boot; Ctrl-A X quits, Ctrl-A H helps\n');
+  return run(parseRunArgs(['-M', 'ppce500', '-cpu', 'e500mc', '-m', '256', '-nographic', '-bios', DEBIAN_UBOOT, ...rest]));
+}
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'run':
       return run(parseRunArgs(rest));
+    case 'demo':
+      return demo(rest);
     case '--help': case '-h': case 'help':
       process.stdout.write(USAGE + '\n');
       return 0;
