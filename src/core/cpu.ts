@@ -24,7 +24,9 @@ import { TlbArray } from './mmu/tlbarray.js';
 import { HID0_DAPUEN, IVOR, MSR, TCR, TSR } from './regbits.js';
 import { SPR, sprDefs } from './spr.js';
 import { Timers } from './timers.js';
-import { TranslationCache } from './mmu/tcache.js';
+import { TC_MASK, TranslationCache } from './mmu/tcache.js';
+import { COMPILE_THRESHOLD, interpretBlock, newBlock } from './exec/blocks.js';
+import { compileBlock } from './exec/compile.js';
 
 export const enum CoreExit {
   /** The instruction budget ran out; nothing to report. */
@@ -353,7 +355,7 @@ export class Cpu {
       const untilEvent = timers.insnsUntilEvent(now);
       if (n > untilEvent) n = untilEvent < 1 ? 1 : untilEvent;
       if (this.debug.active) this.runSliceDebug(n);
-      else this.runSlice(n);
+      else this.runSliceBlocks(n);
       if (this.exit !== CoreExit.None) return this.exit;
     }
     return this.exit;
@@ -384,6 +386,59 @@ export class Cpu {
       primary[w >>> 26](this, w);
       pc = this.nip;
       i++;
+    }
+    if (this.abort) {
+      this.abort = false;
+      i--;
+    }
+    this.pc = pc;
+    this.icount += i;
+  }
+
+  /**
+   * The loop over decoded blocks (exec/blocks.ts): fetch translation once per
+   * block through the fetch entries of the translation cache, blocks looked
+   * up by page offset, hot blocks compiled (exec/compile.ts).
+   */
+  runSliceBlocks(n: number): void {
+    const tc = this.tc;
+    const xTag = tc.xTag, xCode = tc.xCode;
+    let pc = this.pc;
+    let i = 0;
+    this.sliceEnd = n;
+    while (i < this.sliceEnd) {
+      this.pc = pc;
+      const x = (pc >>> 12) & TC_MASK;
+      let page = xTag[x] === ((pc & 0xfffff000) | tc.ictx) ? xCode[x] : tc.enterPage(pc);
+      if (page === undefined) {
+        if (this.abort) {
+          // ISI or ITLB error on the fetch.
+          this.abort = false;
+          pc = this.nip;
+          continue;
+        }
+        // Not executable through blocks (little-endian page, MMIO): one instruction at a time.
+        const before = this.icount, end = this.sliceEnd;
+        this.runSlice(1);
+        i += this.icount - before;
+        this.icount = before;
+        if (this.sliceEnd !== 0) this.sliceEnd = end;
+        pc = this.pc;
+        if (this.exit !== CoreExit.None) break;
+        continue;
+      }
+      const off = pc & 0xfff;
+      let b = page.blocks[off >>> 2];
+      if (b === undefined) b = newBlock(this, page, off);
+      let k: number;
+      if (b.fn !== null) {
+        k = b.fn(this);
+      } else {
+        if (++b.execs >= COMPILE_THRESHOLD) b.fn = compileBlock(b);
+        k = interpretBlock(this, b, pc);
+      }
+      i += k;
+      pc = this.nip;
     }
     if (this.abort) {
       this.abort = false;
