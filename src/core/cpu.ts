@@ -25,6 +25,7 @@ import { HID0_DAPUEN, IVOR, MSR, TCR, TSR } from './regbits.js';
 import { SPR, sprDefs } from './spr.js';
 import { Timers } from './timers.js';
 import { TC_MASK, TranslationCache } from './mmu/tcache.js';
+import { debugAfter, debugBefore, debugIrpt, guestDebugEnabled } from './guest-debug.js';
 import { COMPILE_THRESHOLD, interpretBlock, newBlock } from './exec/blocks.js';
 import { compileBlock } from './exec/compile.js';
 
@@ -193,6 +194,16 @@ export class Cpu {
       this.waiting = true;
       this.sliceEnd = 0;
     }
+    if (((old ^ v) & MSR.DE) !== 0) this.debugChanged();
+  }
+
+  /** True while the guest's own debug events need the per-instruction debug loop. */
+  guestDebug = false;
+
+  /** MSR[DE] or a debug control register changed. */
+  debugChanged(): void {
+    this.guestDebug = guestDebugEnabled(this);
+    this.sliceEnd = 0;
   }
 
   setPid(v: number): void {
@@ -242,6 +253,7 @@ export class Cpu {
     this.waiting = false;
     this.nip = (spr[SPR.IVPR] & 0xffff0000) | (this.ivor(ivor) & 0xfff0);
     this.sliceEnd = 0;
+    if (cls === IntClass.Base && this.guestDebug) debugIrpt(this);
   }
 
   ivor(n: number): number {
@@ -354,7 +366,7 @@ export class Cpu {
       if (n > DEFAULT_SLICE) n = DEFAULT_SLICE;
       const untilEvent = timers.insnsUntilEvent(now);
       if (n > untilEvent) n = untilEvent < 1 ? 1 : untilEvent;
-      if (this.debug.active) this.runSliceDebug(n);
+      if (this.debug.active || this.guestDebug) this.runSliceDebug(n);
       else this.runSliceBlocks(n);
       if (this.exit !== CoreExit.None) return this.exit;
     }
@@ -469,8 +481,14 @@ export class Cpu {
         pc = this.nip;
         break;
       }
+      const name = this.guestDebug ? this.decoder.lookup(w)?.name : undefined;
+      if (this.guestDebug && debugBefore(this, pc, name)) {
+        pc = this.nip;
+        break;
+      }
       this.nip = (pc + 4) | 0;
       primary[w >>> 26](this, w);
+      if (this.guestDebug && !this.abort && this.exit === CoreExit.None) debugAfter(this, pc, name);
       pc = this.nip;
       i++;
       if (this.exit !== CoreExit.None) break;
@@ -498,7 +516,14 @@ export class Cpu {
     this.mmioLogLen++;
     this.mmioLogPos = 0;
     this.exit = CoreExit.None;
-    this.runSlice(1);
+    if (this.debug.active || this.guestDebug) {
+      // Debug events of the completed instruction still happen; a host
+      // breakpoint on it has already been reported.
+      this.debug.resumePc = this.pc;
+      this.runSliceDebug(1);
+    } else {
+      this.runSlice(1);
+    }
     this.mmioLogPos = 0;
     if ((this.exit as CoreExit) !== CoreExit.Mmio) this.mmioLogLen = 0;
     return this.exit;

@@ -168,7 +168,7 @@ export function writeSpecial(c: Cpu, n: number, v: number): void {
     case SPR.DBCR0: case SPR.DBCR1: case SPR.DBCR2:
     case SPR.IAC1: case SPR.IAC2: case SPR.DAC1: case SPR.DAC2:
       c.spr[n] = n === SPR.IAC1 || n === SPR.IAC2 ? v & ~3 : v;
-      c.sliceEnd = 0;
+      c.debugChanged();
       return;
     default: c.spr[n] = v;
   }
