@@ -165,6 +165,10 @@ export function writeSpecial(c: Cpu, n: number, v: number): void {
       c.spr[n] = v & ~0x00000102;
       return;
     case SPR.MMUCSR0: mmucsr0Write(c, v); return;
+    case SPR.BUCSR:
+      // Branch unit: the branch-buffer flash invalidate (BBFI) completes at once.
+      c.spr[SPR.BUCSR] = v & ~0x00000200;
+      return;
     case SPR.DBCR0: case SPR.DBCR1: case SPR.DBCR2:
     case SPR.IAC1: case SPR.IAC2: case SPR.DAC1: case SPR.DAC2:
       c.spr[n] = n === SPR.IAC1 || n === SPR.IAC2 ? v & ~3 : v;
