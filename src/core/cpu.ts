@@ -297,14 +297,21 @@ export class Cpu {
       }
     }
     if ((msr & MSR.EE) !== 0) {
+      if (this.eprPending) {
+        // Userspace answered KVM_EXIT_EPR: it has acknowledged the interrupt
+        // at the controller (which usually lowers the input), so the
+        // interrupt is committed and is delivered whatever the line does now.
+        this.eprPending = false;
+        this.interrupt(IVOR.EXTERNAL, this.nip, IntClass.Base);
+        return true;
+      }
       if (this.extLevel) {
-        if (this.eprEnabled && !this.eprPending) {
+        if (this.eprEnabled) {
           // Ask userspace for the vector first (KVM_EXIT_EPR); deliver on resume.
           this.eprPending = true;
           this.exit = CoreExit.Epr;
           return false;
         }
-        this.eprPending = false;
         this.interrupt(IVOR.EXTERNAL, this.nip, IntClass.Base);
         return true;
       }
