@@ -77,3 +77,22 @@ test('node structure matches QEMU\'s ppce500 tree', (t) => {
     assert.equal(kd.match(re)?.[0], qd.match(re)?.[0], String(re));
   }
 });
+
+test('/chosen for firmware with -kernel, -initrd and -append is QEMU\'s', (t) => {
+  if (!requireTool(t, 'dtc') || !requireTool(t, 'qemu-system-ppc')) return;
+  const kernel = join(dir, 'kernel.bin'), initrd = join(dir, 'initrd.bin');
+  writeFileSync(kernel, Buffer.alloc(0x12345, 1));
+  writeFileSync(initrd, Buffer.alloc(0x6789, 2));
+  const q = join(dir, 'qemu-c.dtb'), k = join(dir, 'tkvm-c.dtb');
+  const common = ['-cpu', 'e500mc', '-m', '256', '-bios', '/usr/lib/u-boot/qemu-ppce500/uboot.elf', '-kernel', kernel,
+    '-initrd', initrd, '-append', 'root=/dev/ram console=ttyS0', '-nographic'];
+  const qr = spawnSync('qemu-system-ppc', ['-M', `ppce500,dumpdtb=${q}`, ...common, '-nic', 'none'], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(qr.status, 0, qr.stderr);
+  const kr = runTkvm(['run', '-M', `ppce500,dumpdtb=${k}`, ...common]);
+  assert.equal(kr.status, 0, kr.stderr);
+  const chosen = (dts: string) => /\tchosen \{[\s\S]*?\n\t\};/.exec(dts)?.[0].split('\n').filter((l) => !l.includes('rng-seed')).join('\n');
+  const kc = chosen(decompile(k).dts);
+  assert.ok(kc?.includes('qemu,boot-kernel = <0x00 0x2000000 0x00 0x12345>'), kc);
+  assert.ok(kc?.includes('linux,initrd-start = <0x4000000>'), kc);
+  assert.equal(kc, chosen(decompile(q).dts));
+});

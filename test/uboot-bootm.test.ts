@@ -4,6 +4,9 @@
 // it got the device tree and the ePAPR magic, prints, and powers off.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { requireTool, runTkvm } from './support/host.js';
 import { buildBootmGuest, CROSS_CC } from './support/guest.js';
 import { drive, haveUboot, machineArgs, qemuCommand, tkvmCommand, UBOOT_ELF } from './support/uboot.js';
@@ -50,4 +53,20 @@ test('a uImage boots directly as -kernel (no firmware), gzip-compressed too', (t
     assert.equal(r.status, 0, r.stderr);
     assert.ok(r.stdout.includes(ENTERED), r.stdout);
   }
+});
+
+test('-dtb: the guest gets the user\'s device tree, grown as QEMU grows it', async (t) => {
+  if (!tools(t) || !requireTool(t, 'dtc')) return;
+  const g = buildBootmGuest();
+  const dts = join(g.dir, 'mine.dts'), dtb = join(g.dir, 'mine.dtb');
+  writeFileSync(dts, '/dts-v1/;\n/ { model = "mine"; #address-cells = <2>; #size-cells = <2>; chosen { }; };\n');
+  execFileSync('dtc', ['-I', 'dts', '-O', 'dtb', '-o', dtb, dts]);
+  const size = (statSync(dtb).size + 10000) * 2;
+  const args = machineArgs(['-kernel', g.elf, '-dtb', dtb]);
+  const k = await drive(tkvmCommand(args), { commands: [], timeoutMs: 20_000 });
+  assert.equal(k.status, 0, k.stderr);
+  assert.ok(k.transcript.includes(`total size 0x${size.toString(16).padStart(8, '0')}`), k.transcript);
+  if (!requireTool(t, 'qemu-system-ppc')) return;
+  const q = await drive(qemuCommand(args), { commands: [], timeoutMs: 20_000 });
+  assert.equal(k.transcript, q.transcript);
 });
