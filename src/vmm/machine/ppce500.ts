@@ -110,10 +110,11 @@ export class Ppce500 {
     // reads as invalid (BRn = 0). U-Boot's clock report reads it (BR1, and
     // LCRR for "LBC: unknown").
     this.bus.map(CCSR_BASE + LBC_OFFSET, 0x1000, 'localbus@5000', new StubBlock(unknown('localbus@5000 (stub)', CCSR_BASE + LBC_OFFSET)));
-    this.bus.map(CCSR_BASE + GUTS_OFFSET, 0x1000, 'global-utilities@e0000', new Guts(() => this.request('reset'), PVR_E500MC, 0));
+    this.bus.map(CCSR_BASE + GUTS_OFFSET, 0x1000, 'global-utilities@e0000', new Guts(() => this.request('reset'), PVR_E500MC, 0,
+      unknown('global-utilities@e0000', CCSR_BASE + GUTS_OFFSET)));
     this.bus.map(CCSR_BASE + GPIO_OFFSET, 0x1000, 'gpio@ff000', new QoriqGpio((pin, level) => {
       if (pin === 0 && level) this.request('poweroff');
-    }));
+    }, unknown('gpio@ff000', CCSR_BASE + GPIO_OFFSET)));
     this.bus.onUnhandled = (pa, size, isWrite, value) => {
       opts.trace?.(`unhandled MMIO ${isWrite ? 'write' : 'read'} of ${size} bytes at 0x${pa.toString(16)}` +
         (isWrite ? ` (value 0x${value.toString(16)})` : ''));
