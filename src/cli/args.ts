@@ -113,6 +113,6 @@ export function parseRunArgs(argv: string[]): RunArgs {
   }
   if (a.monitor !== 'none') throw new UsageError(`unsupported -monitor '${a.monitor}' (only none)`);
   if (!a.kernel && !a.bios) throw new UsageError('nothing to run: give -kernel or -bios');
-  if (a.initrd !== undefined && !a.kernel && !a.bios) throw new UsageError('-initrd needs -kernel or -bios');
+  if (a.initrd !== undefined && !a.kernel) throw new UsageError('-initrd needs -kernel (as in QEMU)');
   return a;
 }
