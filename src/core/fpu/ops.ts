@@ -14,8 +14,8 @@
 // fprw for the exact path, so NaN payloads are never moved through a double.
 
 import { Fpscr, Fprf } from './fpscr.js';
-import { bitsHi, bitsLo, R, setBits, setSuppressed, setVal } from './result.js';
-import { bitLength, finishD, finishS, roundExact, stepMag, twoProdErr } from './round.js';
+import { bitsHi, bitsLo, R, scratchF64, scratchU32, setBits, setSuppressed, setVal } from './result.js';
+import { bitLength, fin, finishD, finishS, prod, roundExact, stepScratch, twoProd } from './round.js';
 
 /** What the operations need of the core: the FPRs (two views) and the FPSCR. */
 export interface FpState {
@@ -144,8 +144,9 @@ export function add(s: FpState, ra: number, rb: number, sub: boolean, single: bo
   if (r - r === 0) {
     if (r !== 0) {
       const bb = r - x;
-      const err = (x - (r - bb)) + (y - bb);
-      if (single ? finishS(r, err, f) : finishD(r, err, f)) return;
+      fin[0] = r;
+      fin[1] = (x - (r - bb)) + (y - bb);
+      if (single ? finishS(f) : finishD(f)) return;
     } else {
       // Sums of doubles are exact near zero, so this zero is exact; JS gives
       // the IEEE sign for RN, RZ and RP; toward -inf a cancellation is -0.
@@ -191,8 +192,13 @@ export function mul(s: FpState, ra: number, rc: number, single: boolean): void {
     const ax = x < 0 ? -x : x;
     const ay = y < 0 ? -y : y;
     if (ax >= TWO_M1022 && ax <= TWO_995 && ay >= TWO_M1022 && ay <= TWO_995) {
-      const err = twoProdErr(x, y, p);
-      if (single ? finishS(p, err, f) : finishD(p, err, f)) return;
+      prod[0] = x;
+      prod[1] = y;
+      prod[2] = p;
+      twoProd();
+      fin[0] = p;
+      fin[1] = prod[3];
+      if (single ? finishS(f) : finishD(f)) return;
     }
   } else if (p === 0 && (x === 0 || y === 0)) {
     zeroResult(1 / p < 0);
@@ -227,14 +233,15 @@ export function mulBits(ahi: number, alo: number, chi: number, clo: number, sing
 /** fdiv(s): frA / frB. */
 export function div(s: FpState, ra: number, rb: number, single: boolean): void {
   const f = s.fpscr;
-  const x = s.fpr[ra];
-  const y = s.fpr[rb];
-  if (divValues(x, y, single, f)) return;
+  fin[0] = s.fpr[ra];
+  fin[1] = s.fpr[rb];
+  if (divValues(single, f)) return;
   divBits(regHi(s, ra), regLo(s, ra), regHi(s, rb), regLo(s, rb), single, f);
 }
 
-/** The fast path of x / y; false if the exact path must decide. */
-export function divValues(x: number, y: number, single: boolean, f: number): boolean {
+/** The fast path of x / y (x, y in fin[0], fin[1]); false if the exact path must decide. */
+export function divValues(single: boolean, f: number): boolean {
+  const x = fin[0], y = fin[1];
   const q = x / y;
   const aq = q < 0 ? -q : q;
   if (aq >= TWO_M1021 && aq <= TWO_995) {
@@ -243,10 +250,14 @@ export function divValues(x: number, y: number, single: boolean, f: number): boo
     if (ax >= TWO_M968 && ax < TWO_1022 && ay >= TWO_M1022 && ay <= TWO_995) {
       // The remainder x - q*y is a double, and exactly (x - ph) - pl.
       const ph = q * y;
-      const pl = twoProdErr(q, y, ph);
-      const rem = (x - ph) - pl;
-      const err = rem === 0 ? 0 : (rem > 0) === (y > 0) ? 1 : -1;
-      return single ? finishS(q, err, f) : finishD(q, err, f);
+      prod[0] = q;
+      prod[1] = y;
+      prod[2] = ph;
+      twoProd();
+      const rem = (x - ph) - prod[3];
+      fin[0] = q;
+      fin[1] = rem === 0 ? 0 : (rem > 0) === (y > 0) ? 1 : -1;
+      return single ? finishS(f) : finishD(f);
     }
   } else if (q === 0 && x === 0) {
     zeroResult(1 / q < 0);
@@ -303,10 +314,10 @@ export function divBits(ahi: number, alo: number, bhi: number, blo: number, sing
  */
 export function fma(s: FpState, ra: number, rc: number, rb: number, subB: boolean, negR: boolean, single: boolean): void {
   const f = s.fpscr;
-  const x = s.fpr[ra];
-  const y = s.fpr[rc];
-  const z = subB ? -s.fpr[rb] : s.fpr[rb];
-  if (!fmaValues(x, y, z, single, f)) {
+  prod[0] = s.fpr[ra];
+  prod[1] = s.fpr[rc];
+  fin[0] = subB ? -s.fpr[rb] : s.fpr[rb];
+  if (!fmaValues(single, f)) {
     fmaBits(regHi(s, ra), regLo(s, ra), regHi(s, rc), regLo(s, rc), regHi(s, rb), regLo(s, rb), subB, single, f);
   }
   if (negR && R.write && !R.isBits) {
@@ -322,7 +333,8 @@ export function fma(s: FpState, ra: number, rc: number, rb: number, subB: boolea
  * sums: proved algorithms using rounding to odd", IEEE TC 2008). The error
  * of that sum, kept exactly in three pieces, gives the sign the finishers need.
  */
-export function fmaValues(x: number, y: number, z: number, single: boolean, f: number): boolean {
+export function fmaValues(single: boolean, f: number): boolean {
+  const x = prod[0], y = prod[1], z = fin[0];
   const p = x * y;
   const ap = p < 0 ? -p : p;
   const az = z < 0 ? -z : z;
@@ -330,26 +342,35 @@ export function fmaValues(x: number, y: number, z: number, single: boolean, f: n
     const ax = x < 0 ? -x : x;
     const ay = y < 0 ? -y : y;
     if (!(ax >= TWO_M1022 && ax <= TWO_995 && ay >= TWO_M1022 && ay <= TWO_995)) return false;
-    const pl = twoProdErr(x, y, p);
+    prod[2] = p;
+    twoProd();
+    const pl = prod[3];
     const th = z + p;
     let bb = th - z;
     const tl = (z - (th - bb)) + (p - bb);
     const u = tl + pl;
     bb = u - tl;
     const ue = (tl - (u - bb)) + (pl - bb);
-    let v = u;
-    if (ue !== 0 && (bitsLoOf(u) & 1) === 0) v = stepMag(u, (ue > 0) === (u > 0) ? 1 : -1);
+    // v = u rounded to odd: the neighbour toward the exact sum when u is inexact and even
+    scratchF64[0] = u;
+    if (ue !== 0 && (scratchU32[0] & 1) === 0) stepScratch((ue > 0) === (u > 0) ? 1 : -1);
+    const v = scratchF64[0];
     const r = th + v;
     if (r === 0 || r - r !== 0) return false;
     bb = r - th;
     const e1 = (th - (r - bb)) + (v - bb);
-    const err = e1 + ((u - v) + ue);
-    return single ? finishS(r, err, f) : finishD(r, err, f);
+    fin[0] = r;
+    fin[1] = e1 + ((u - v) + ue);
+    return single ? finishS(f) : finishD(f);
   }
   if (p === 0 && (x === 0 || y === 0) && az <= Number.MAX_VALUE) {
     // An exactly zero product: the result is z, or a signed zero.
     const r = p + z;
-    if (r !== 0) return single ? finishS(r, 0, f) : finishD(r, 0, f);
+    if (r !== 0) {
+      fin[0] = r;
+      fin[1] = 0;
+      return single ? finishS(f) : finishD(f);
+    }
     const v = (f & 3) === 3 ? -(-p + -z) : r;
     zeroResult(1 / v < 0);
     return true;
@@ -371,13 +392,6 @@ function negatedClass(c: number): number {
     default: return c;
   }
 }
-
-function bitsLoOf(v: number): number {
-  fs[0] = v;
-  return fu[0];
-}
-const fs = new Float64Array(1);
-const fu = new Uint32Array(fs.buffer);
 
 export function fmaBits(ahi: number, alo: number, chi: number, clo: number, bhi: number, blo: number,
   subB: boolean, single: boolean, f: number): void {
@@ -420,7 +434,9 @@ export function frsp(s: FpState, rb: number): void {
     zeroResult(1 / x < 0);
     return;
   }
-  if (finishS(x, 0, f)) return;
+  fin[0] = x;
+  fin[1] = 0;
+  if (finishS(f)) return;
   const b = unpack(ub, regHi(s, rb), regLo(s, rb));
   if (isNaN_(b)) {
     nanResult(b, b.kind === Kind.SNaN ? Fpscr.VXSNAN : 0, true, f);
@@ -500,7 +516,9 @@ function convertInvalid(hi: number, lo: number, exc: number, f: number): void {
  */
 export function fres(s: FpState, rb: number): void {
   const f = s.fpscr;
-  if (divValues(1, s.fpr[rb], true, f)) return;
+  fin[0] = 1;
+  fin[1] = s.fpr[rb];
+  if (divValues(true, f)) return;
   divBits(0x3ff00000, 0, regHi(s, rb), regLo(s, rb), true, f);
 }
 
@@ -520,13 +538,18 @@ function roundedSqrt(x: number, rn: number): number {
     x *= 2 ** -200;
     scale = 2 ** 100;
   }
-  let r = Math.sqrt(x);
+  const r = Math.sqrt(x);
   const pp = r * r;
-  const rem = (x - pp) - twoProdErr(r, r, pp);
+  prod[0] = r;
+  prod[1] = r;
+  prod[2] = pp;
+  twoProd();
+  const rem = (x - pp) - prod[3];
   sqrtInexact = rem !== 0;
-  if ((rn === 1 || rn === 3) && rem < 0) r = stepMag(r, -1);
-  else if (rn === 2 && rem > 0) r = stepMag(r, 1);
-  return r * scale;
+  scratchF64[0] = r;
+  if ((rn === 1 || rn === 3) && rem < 0) stepScratch(-1);
+  else if (rn === 2 && rem > 0) stepScratch(1);
+  return scratchF64[0] * scale;
 }
 
 /**
@@ -541,7 +564,9 @@ export function frsqrte(s: FpState, rb: number): void {
   if (x > 0 && x < Infinity) {
     const sq = roundedSqrt(x, f & 3);
     // 1/sq is always in the fast range (sq is in [2^-537, 2^512]); the exact path is only a safety net.
-    if (!divValues(1, sq, false, f)) divBits(0x3ff00000, 0, bitsHi(sq), bitsLo(sq), false, f);
+    fin[0] = 1;
+    fin[1] = sq;
+    if (!divValues(false, f)) divBits(0x3ff00000, 0, bitsHi(sq), bitsLo(sq), false, f);
     if (sqrtInexact) {
       R.exc |= Fpscr.XX;
       R.frfi |= Fpscr.FI;

@@ -36,20 +36,29 @@ const TWO_1023 = 2 ** 1023;
 const TWO_M125 = 2 ** -125;
 const TWO_127 = 2 ** 127;
 
-/** One unit in the last place away from zero (+1) or toward zero (-1), by bits. */
-export function stepMag(v: number, dir: number): number {
-  scratchF64[0] = v;
+// Doubles cross function boundaries through these arrays, not as arguments
+// or return values: a double passed to or returned from a call the JIT does
+// not inline is boxed in a new heap number, and the hot path must not allocate.
+
+/** The finishers' inputs: fin[0] = s = RN(exact), fin[1] = a number with the sign of exact - s. */
+export const fin = new Float64Array(2);
+/** Dekker's product: prod[0] * prod[1], rounded to prod[2], has the exact error prod[3]. */
+export const prod = new Float64Array(4);
+
+/** scratchF64[0] moved one unit in the last place away from zero (+1) or toward zero (-1), by its bits. */
+export function stepScratch(dir: number): void {
   const lo = scratchU32[0];
   scratchU32[0] = lo + dir;
   if (dir > 0 ? lo === 0xffffffff : lo === 0) scratchU32[1] += dir;
-  return scratchF64[0];
 }
 
 /**
- * Double-precision result from s = RN(exact) and the sign of exact - s.
- * Returns false (nothing set) when the slow path must decide.
+ * Double-precision result from fin[0] = s = RN(exact) and fin[1], the sign
+ * of exact - s. Returns false (nothing set) when the slow path must decide.
  */
-export function finishD(s: number, err: number, fpscr: number): boolean {
+export function finishD(fpscr: number): boolean {
+  const s = fin[0];
+  const err = fin[1];
   const a = s < 0 ? -s : s;
   if (err === 0) {
     // Exact. A tiny exact result is an underflow only when UE = 1 (then scaled).
@@ -65,21 +74,21 @@ export function finishD(s: number, err: number, fpscr: number): boolean {
   // Inexact: stay clear of tiny results and of overflow in the directed modes.
   if (!(a >= TWO_M1021 && a < TWO_1023)) return false;
   const below = (err < 0) === (s > 0); // |exact| < |s|
-  let r = s;
   let fr = 0;
+  scratchF64[0] = s;
   switch (fpscr & 3) {
     case 0: fr = below ? Fpscr.FR : 0; break;
-    case 1: if (below) r = stepMag(s, -1); break;
+    case 1: if (below) stepScratch(-1); break;
     case 2:
-      if (err > 0) r = stepMag(s, s > 0 ? 1 : -1);
-      fr = r > 0 ? Fpscr.FR : 0;
+      if (err > 0) stepScratch(s > 0 ? 1 : -1);
+      fr = scratchF64[0] > 0 ? Fpscr.FR : 0;
       break;
     default:
-      if (err < 0) r = stepMag(s, s < 0 ? 1 : -1);
-      fr = r < 0 ? Fpscr.FR : 0;
+      if (err < 0) stepScratch(s < 0 ? 1 : -1);
+      fr = scratchF64[0] < 0 ? Fpscr.FR : 0;
       break;
   }
-  R.val = r;
+  R.val = scratchF64[0];
   R.isBits = false;
   R.write = true;
   R.exc = Fpscr.XX;
@@ -89,10 +98,13 @@ export function finishD(s: number, err: number, fpscr: number): boolean {
 }
 
 /**
- * Single-precision result from s = RN_double(exact) and the sign of exact - s.
- * Returns false when the slow path must decide (zero, tiny, near overflow).
+ * Single-precision result from fin[0] = s = RN_double(exact) and fin[1], the
+ * sign of exact - s. Returns false when the slow path must decide (zero,
+ * tiny, near overflow).
  */
-export function finishS(s: number, err: number, fpscr: number): boolean {
+export function finishS(fpscr: number): boolean {
+  const s = fin[0];
+  const err = fin[1];
   const a = s < 0 ? -s : s;
   if (!(a >= TWO_M125 && a < TWO_127)) return false;
   scratchF64[0] = s;
@@ -272,13 +284,14 @@ export function roundExact(neg: boolean, m: bigint, e: number, sticky: boolean, 
   R.fprf = scaled ? (neg ? Fprf.NNORM : Fprf.PNORM) : single ? classS(v) : classD(v);
 }
 
-/** Dekker's product: x*y - p exactly, for p = fl(x*y) in the range the callers check. */
-export function twoProdErr(x: number, y: number, p: number): number {
+/** Dekker's product: prod[3] = x*y - p exactly (x, y, p = fl(x*y) in prod[0..2], in the range the callers check). */
+export function twoProd(): void {
+  const x = prod[0], y = prod[1], p = prod[2];
   let t = 134217729 * x; // 2^27 + 1
   const xh = t - (t - x);
   const xl = x - xh;
   t = 134217729 * y;
   const yh = t - (t - y);
   const yl = y - yh;
-  return ((xh * yh - p) + xh * yl + xl * yh) + xl * yl;
+  prod[3] = ((xh * yh - p) + xh * yl + xl * yh) + xl * yl;
 }
