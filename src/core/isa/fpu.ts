@@ -11,6 +11,8 @@
 // purpose" group's fsqrt) and the e500mc reference manual's instruction list.
 // mtfsf with L = 1 writes all eight fields and mtfsf/mtfsfi with W = 1 are
 // illegal, as on QEMU: the e500mc has no FPSCR bits beyond the 32-bit one.
+// FPSCR[NI] is kept but changes nothing (non-IEEE mode is optional and its
+// effects implementation-dependent; QEMU ignores it too): results are IEEE.
 //
 // Exceptions. MSR[FP] = 0 makes every instruction here an FP-unavailable
 // interrupt. An instruction that causes an enabled exception (an exception
