@@ -3,7 +3,9 @@
 // npm test; it lives here because only tests may import the core). Each line is the mean time of one
 // instruction (handler, FPSCR update included) over operand sets that cycle,
 // so the JIT sees a realistic mix; the integer add is the dispatch baseline.
+import { InstructionClock } from '../src/core/clock.js';
 import { Cpu } from '../src/core/cpu.js';
+import { PhysMemory, RamSlot } from '../src/core/physmem.js';
 import { e500mcDecoder } from '../src/core/isa/index.js';
 import { MSR } from '../src/core/regbits.js';
 
@@ -77,3 +79,38 @@ bench('fmul (denormal: exact path)', (i) => A(63, 9, r(i, 0), 0, r(i, 5), 25), '
 bench('fmadd (denormal: exact path)', (i) => A(63, 9, r(i, 0), r(i, 3), r(i, 5), 29), 'denormal');
 bench('fmr', (i) => X(63, 9, 0, r(i, 0), 72), 'normal');
 bench('fsel', (i) => A(63, 9, r(i, 0), r(i, 3), r(i, 5), 23), 'normal');
+
+// ---- the same in a guest loop, through the block engine (decoded, then compiled, blocks) ----
+
+function loop(name: string, body: number[], vals: number[]): void {
+  const mem = new PhysMemory();
+  const buf = new ArrayBuffer(1 << 20);
+  mem.replace([new RamSlot(0, 0, 1 << 20, buf, 0, false, false)]);
+  const c = new Cpu(e500mcDecoder(), mem, new InstructionClock(400e6, 0.4));
+  c.tlb.write(512, 0xc0000000 | (5 << 8), 0, 0x15, 0, 0); // TLB1 entry 0: 1 MiB at 0, supervisor RWX
+  c.tc.flush();
+  const ram = new DataView(buf);
+  body.forEach((w, i) => ram.setInt32(0x1000 + 4 * i, w));
+  ram.setInt32(0x1000 + 4 * body.length, (0x42000000 | ((-4 * body.length) & 0xfffc)) | 0); // bdnz to the top
+  c.msr = MSR.FP;
+  let best = Infinity;
+  for (let k = 0; k < 7; k++) {
+    vals.forEach((v, i) => { c.fpr[i + 1] = v; });
+    c.fpscr = 0;
+    c.ctr = 0x7fffffff;
+    c.pc = c.nip = 0x1000;
+    const n = 3_000_000;
+    const t0 = process.hrtime.bigint();
+    c.execute(n);
+    best = Math.min(best, Number(process.hrtime.bigint() - t0) / n);
+  }
+  console.log(`${name.padEnd(34)} ${best.toFixed(1).padStart(7)} ns/insn`);
+}
+
+const v8 = operands('normal');
+console.log('guest loop (8 instructions + bdnz)    time per instruction');
+loop('add', Array.from({ length: 8 }, (_, i) => A(31, 9 + i, 3, 4, 0, 266)), v8);
+loop('fadd', Array.from({ length: 8 }, (_, i) => A(63, 9 + i, 1 + i % 4, 5 + i % 4, 0, 21)), v8);
+loop('fmul', Array.from({ length: 8 }, (_, i) => A(63, 9 + i, 1 + i % 4, 0, 5 + i % 4, 25)), v8);
+loop('fmadd', Array.from({ length: 8 }, (_, i) => A(63, 9 + i, 1 + i % 4, 5 + i % 3, 2 + i % 5, 29)), v8);
+loop('fdiv', Array.from({ length: 8 }, (_, i) => A(63, 9 + i, 1 + i % 4, 5 + i % 4, 0, 18)), v8);
