@@ -137,3 +137,32 @@ test('FPSCR moves: explicit FX, computed FEX and VX, reserved bit 20, mcrfs clea
   assert.equal(exec(xform(7 << 2, 1, 0x5 << 1, 134)), true, 'mtfsfi with W=1 is illegal');
   assert.equal(cpu.spr[SPR.ESR], ESR.PIL);
 });
+
+test('random FP instructions on random register bits never throw and keep the FPSCR consistent', () => {
+  let x = 0x9e3779b9;
+  const r = () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x; };
+  const specials = [0, 0x80000000, 0x7ff00000, 0xfff00000, 0x7ff80000, 0x7ff00000, 0x00100000, 0x7fefffff, 0x3ff00000, 0x47efffff];
+  for (let k = 0; k < 100000; k++) {
+    if ((k & 63) === 0) {
+      cpu.reset();
+      let f = r() & 0x9ffff7ff; // a consistent FPSCR: VX and FEX follow the other bits
+      if ((f & 0x01f80700) !== 0) f |= VX;
+      if (((f >>> 22) & f & 0xf8) !== 0) f |= FEX;
+      cpu.fpscr = f;
+      cpu.msr = MSR.FP | ((r() & 1) !== 0 ? MSR.FE0 : 0);
+      for (let i = 0; i < 32; i++) {
+        const hi = (r() & 3) === 0 ? specials[r() % specials.length] | (r() & 1) : r();
+        setBits(i, hi >>> 0, (r() & 3) === 0 ? 0 : r());
+      }
+    }
+    const op = (r() & 1) === 0 ? 59 : 63;
+    const w = ((op << 26) | (r() & 0x03ffffff)) | 0;
+    const d = cpu.decoder.lookup(w);
+    if (d === undefined || d.op === 31 || /^(lf|stf)/.test(d.name)) continue;
+    assert.doesNotThrow(() => exec(w), `${d.name} ${(w >>> 0).toString(16)}`);
+    const f = cpu.fpscr;
+    assert.equal(f & 0x800, 0, `${d.name}: reserved bit`);
+    assert.equal((f & VX) !== 0, (f & 0x01f80700) !== 0, `${d.name}: VX is the OR of the VX causes`);
+    assert.equal((f & FEX) !== 0, ((f >>> 22) & f & 0xf8) !== 0, `${d.name}: FEX is the OR of the enabled exceptions`);
+  }
+});
