@@ -1,6 +1,6 @@
 // Cost of the floating-point instructions, through the decoder as the core
-// runs them: `npm run build && node dist/test/fpu-bench.js` (not part of
-// npm test; it lives here because only tests may import the core). Each line is the mean time of one
+// runs them: `npm run build && node dist/bench/fpu.js` (not part of
+// `npm run bench` only on request: it is a microbenchmark of the core). Each line is the mean time of one
 // instruction (handler, FPSCR update included) over operand sets that cycle,
 // so the JIT sees a realistic mix; the integer add is the dispatch baseline.
 import { InstructionClock } from '../src/core/clock.js';
