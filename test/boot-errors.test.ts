@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { runTkvm } from './support/host.js';
 import { crc32 } from '../src/vmm/loaders/crc32.js';
-import { haveUboot, UBOOT_ELF } from './support/uboot.js';
+import { requireUboot, UBOOT_ELF } from './support/uboot.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tkvm-bad-'));
 const base = ['run', '-M', 'ppce500', '-cpu', 'e500mc', '-m', '256', '-nographic'];
@@ -108,18 +108,20 @@ test('images that do not fit in RAM', () => {
   const f = join(dir, 'high.uimg');
   writeFileSync(f, uimage(LOOP, 0, 0x0ff00000)); // loads at 255 MiB: fits in 256, not in 64
   oneLineError([...base.slice(0, 5), '-m', '64', '-kernel', f], /kernel .* \(0xff00000-0xff00003\) does not fit in 64 MiB of RAM/);
-  if (haveUboot()) {
-    // U-Boot fits in 16 MiB, but its device tree goes 24 MiB past it.
-    oneLineError(['run', '-m', '16', '-bios', UBOOT_ELF], /device tree \(0x2700000-0x27fffff\) does not fit in 16 MiB of RAM/);
-  }
   // The initrd goes to 64 MiB: past the end of 32 MiB of RAM.
   const k = join(dir, 'small.uimg');
   writeFileSync(k, uimage(LOOP));
   oneLineError([...base.slice(0, 5), '-m', '32', '-kernel', k, '-initrd', k], /initrd .* \(0x4000000-0x4000043\) does not fit in 32 MiB of RAM/);
 });
 
-test('images that overlap each other', () => {
-  if (!haveUboot()) return;
+test('firmware whose device tree does not fit in RAM', (t) => {
+  if (!requireUboot(t)) return;
+  // U-Boot fits in 16 MiB, but its device tree goes 24 MiB past it.
+  oneLineError(['run', '-m', '16', '-bios', UBOOT_ELF], /device tree \(0x2700000-0x27fffff\) does not fit in 16 MiB of RAM/);
+});
+
+test('images that overlap each other', (t) => {
+  if (!requireUboot(t)) return;
   // QEMU puts -kernel at 32 MiB and the device tree at 39 MiB: a 10 MiB kernel runs over it.
   const big = join(dir, 'big10.bin');
   writeFileSync(big, Buffer.alloc(10 << 20));

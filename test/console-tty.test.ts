@@ -5,11 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { requireTool, CLI } from './support/host.js';
-import { haveUboot, UBOOT_ELF } from './support/uboot.js';
+import { requireUboot, UBOOT_ELF } from './support/uboot.js';
 
 test('on a terminal: raw console, Ctrl-A H helps, Ctrl-A X quits with status 0', async (t) => {
   if (!requireTool(t, 'script')) return;
-  if (!haveUboot() && !requireTool(t, 'u-boot-qemu (package; /usr/lib/u-boot/qemu-ppce500)')) return;
+  if (!requireUboot(t)) return;
   const cmd = [process.execPath, CLI, 'run', '-M', 'ppce500', '-m', '256', '-nographic', '-bios', UBOOT_ELF].join(' ');
   const child = spawn('script', ['-q', '-e', '-c', cmd, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';

@@ -3,13 +3,7 @@
 // and `reset` restarts the machine (or ends tkvm with -no-reboot).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireTool } from './support/host.js';
-import { drive, haveUboot, machineArgs, tkvmCommand, UBOOT_BIN, UBOOT_ELF } from './support/uboot.js';
-
-function requireUboot(t: { skip: (msg: string) => void }): boolean {
-  if (haveUboot()) return true;
-  return requireTool(t, 'u-boot-qemu (package; /usr/lib/u-boot/qemu-ppce500)');
-}
+import { drive, machineArgs, requireUboot, tkvmCommand, UBOOT_BIN, UBOOT_ELF } from './support/uboot.js';
 
 const BANNER = /U-Boot 2\d{3}\.\d{2}[^\n]*\n/g;
 

@@ -9,13 +9,13 @@ import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireTool, runTkvm } from './support/host.js';
 import { buildBootmGuest, CROSS_CC } from './support/guest.js';
-import { drive, haveUboot, machineArgs, qemuCommand, tkvmCommand, UBOOT_ELF } from './support/uboot.js';
+import { drive, machineArgs, requireUboot, qemuCommand, tkvmCommand, UBOOT_ELF } from './support/uboot.js';
 
 const ENTERED = 'bootm-hello: entered, device tree found, ePAPR magic ok';
 
 function tools(t: { skip: (msg: string) => void }): boolean {
   return requireTool(t, CROSS_CC) && requireTool(t, 'mkimage') &&
-    (haveUboot() || requireTool(t, 'u-boot-qemu (package; /usr/lib/u-boot/qemu-ppce500)'));
+    requireUboot(t);
 }
 
 test('U-Boot boots a gzip-compressed uImage given with -kernel, as under QEMU', async (t) => {

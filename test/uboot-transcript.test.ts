@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { requireTool } from './support/host.js';
-import { drive, haveUboot, machineArgs, qemuCommand, tkvmCommand, UBOOT_ELF } from './support/uboot.js';
+import { drive, machineArgs, requireUboot, qemuCommand, tkvmCommand, UBOOT_ELF } from './support/uboot.js';
 
 const SCRIPT = [
   'version',
@@ -77,7 +77,7 @@ function compare(a: string, b: string): string[] {
 
 test('a U-Boot session prints the same transcript on tkvm as on QEMU', async (t) => {
   if (!requireTool(t, 'qemu-system-ppc')) return;
-  if (!haveUboot() && !requireTool(t, 'u-boot-qemu (package; /usr/lib/u-boot/qemu-ppce500)')) return;
+  if (!requireUboot(t)) return;
   const args = machineArgs(['-bios', UBOOT_ELF]);
   const commands = [...SCRIPT, 'poweroff'];
   // One after the other: both at once on two busy cores makes QEMU's console lossy.

@@ -15,6 +15,15 @@ export function haveUboot(): boolean {
   return existsSync(UBOOT_ELF) && existsSync(UBOOT_BIN);
 }
 
+/** Like requireTool for Debian's U-Boot images: skip loudly when the package is missing. */
+export function requireUboot(t: { skip: (msg: string) => void }): boolean {
+  if (haveUboot()) return true;
+  const msg = `!!! U-BOOT (package u-boot-qemu, ${UBOOT_DIR}) IS NOT INSTALLED: this test did NOT run (see .ci/apt-packages) !!!`;
+  process.stderr.write(`\n${msg}\n`);
+  t.skip(msg);
+  return false;
+}
+
 export interface Session {
   transcript: string;
   status: number | null;
