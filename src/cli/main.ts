@@ -11,7 +11,7 @@ import { Cap } from '../kvm/index.js';
 
 const USAGE = `usage: tkvm run [-M ppce500] [-cpu e500mc] [-m SIZE] [-bios FILE] [-kernel FILE] [-initrd FILE]
                 [-append ARGS] [-dtb FILE] [-nographic] [-serial stdio] [-monitor none]
-                [-no-reboot] [-icount N] [-d mmio,int]
+                [-no-reboot] [-icount N] [-d mmio,int,exit]
        tkvm demo [run options]     Debian's U-Boot at its prompt (npm start)
        tkvm --help | --version`;
 
@@ -39,9 +39,10 @@ async function run(args: RunArgs): Promise<number> {
   const console_ = new NodeConsole({ quit: () => { quit = true; m?.request('poweroff'); } });
   const trace = args.trace.has('mmio') ? (line: string) => process.stderr.write(`tkvm: ${line}\n`) : undefined;
   const traceInt = args.trace.has('int') ? (line: string) => process.stderr.write(`tkvm: ${line}\n`) : undefined;
+  const traceExit = args.trace.has('exit') ? (line: string) => process.stderr.write(`tkvm: ${line}\n`) : undefined;
   let m: Ppce500 | null = null;
   for (;;) {
-    m = new Ppce500({ ramBytes: args.ramBytes, output: args.serial === 'none' ? () => {} : console_.write, trace, traceInt });
+    m = new Ppce500({ ramBytes: args.ramBytes, output: args.serial === 'none' ? () => {} : console_.write, trace, traceInt, traceExit });
     if (args.icount !== undefined) m.vcpu.enableCap(Cap.TKVM_ICOUNT_CLOCK, [0.4 * Math.pow(2, args.icount)]);
     const info = boot(m, images);
     if (args.dumpDtb !== undefined) {

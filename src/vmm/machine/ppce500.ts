@@ -40,6 +40,8 @@ export interface MachineOptions {
   trace?: (line: string) => void;
   /** Interrupt-controller events (`-d int`). */
   traceInt?: (line: string) => void;
+  /** Every vCPU exit (`-d exit`). */
+  traceExit?: (line: string) => void;
 }
 
 export class Ppce500 {
@@ -138,9 +140,21 @@ export class Ppce500 {
     this.vcpu.dirtyTlb(bitmap, 1);
   }
 
+  private traceExit(reason: number): void {
+    const r = this.vcpu.runStructure;
+    const name = Object.entries(ExitReason).find(([, v]) => v === reason)?.[0] ?? String(reason);
+    let detail = '';
+    if (reason === ExitReason.MMIO) {
+      detail = ` ${r.mmioIsWrite ? 'write' : 'read'} ${r.mmioLen} bytes at 0x${r.mmioPhysAddr.toString(16)}` +
+        (r.mmioIsWrite ? ` value 0x${r.mmioValue().toString(16)}` : '');
+    }
+    this.opts.traceExit?.(`exit ${name}${detail} (pc 0x${(this.vcpu.getRegs().pc >>> 0).toString(16)})`);
+  }
+
   /** Handle one exit; returns a machine event if the machine must stop. */
   private handleExit(reason: number): MachineEvent | null {
     const r = this.vcpu.runStructure;
+    if (this.opts.traceExit !== undefined) this.traceExit(reason);
     switch (reason) {
       case ExitReason.MMIO: {
         const pa = r.mmioPhysAddr, len = r.mmioLen;
