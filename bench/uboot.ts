@@ -5,11 +5,12 @@
 // What the two times are made of differs. tkvm gets there in about 6.3 M
 // guest instructions (the same with a wall clock or an instruction-count
 // clock, so U-Boot waits on no timer on the way), plus Node's start-up.
-// QEMU's 16550 paces transmission at the baud rate, and U-Boot polls THRE
-// for each of the ~580 characters it prints, so most of QEMU's time is
-// spent waiting on its UART (with -icount shift=0 its time base reads about
-// 37 M ticks, ~90 M instructions, at the same point); tkvm's UART
-// transmits at once.
+// QEMU's 16550 paces transmission at the baud rate and U-Boot polls THRE
+// before each of the ~580 characters it prints, so much of QEMU's time is
+// waiting on its UART (under -icount shift=0 and gdb, its time base read
+// about 37 M ticks at the same point, against tkvm's 2.2 M, with runs of
+// ~39 K ticks, one character time, per character); tkvm's UART transmits
+// at once.
 //
 //   node dist/bench/uboot.js [runs]      standalone
 //   import { benchUboot } from './uboot.js'   from bench/run.ts
