@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { runTkvm } from './support/host.js';
-import { crc32 } from '../src/vmm/loaders/crc32.js';
+import { crc32 } from '../src/vmm/crc32.js';
 import { requireUboot, UBOOT_ELF } from './support/uboot.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tkvm-bad-'));

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateRawSync, gzipSync } from 'node:zlib';
 import { gunzip, inflateRaw, InflateError } from '../src/vmm/loaders/inflate.js';
-import { crc32 } from '../src/vmm/loaders/crc32.js';
+import { crc32 } from '../src/vmm/crc32.js';
 
 function prng(seed: number): () => number {
   let s = seed >>> 0;

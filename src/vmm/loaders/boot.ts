@@ -23,7 +23,8 @@
 //   user's -dtb unchanged (its total size grown to (size + 10000) * 2, as
 //   QEMU does).
 // CPU: TLB1 entry 0 maps [0, IMA) read/write/execute for supervisor and user,
-//   IMA the smallest power of 4 KiB pages covering the device tree; r1 =
+//   without IPROT, IMA the smallest power of 4 KiB pages covering the device
+//   tree; r1 =
 //   0xfffff8, r3 = device tree, r6 = ePAPR magic, r7 = IMA size, MSR = 0.
 //
 // Unlike QEMU, images that overlap each other or do not fit in RAM are an
@@ -208,7 +209,8 @@ export function boot(m: Ppce500, o: BootOptions): BootInfo {
   let tsize = 1;
   while (1024 * Math.pow(4, tsize) < dtbAddr + dtb.length) tsize++;
   const imaSize = 1024 * Math.pow(4, tsize);
-  m.setTlb1Entry(0, 0xc0000000 | (tsize << 8), 0, 0x3f, 0);
+  // Valid, TID 0, TS 0, no IPROT (QEMU's entry has none), all permissions.
+  m.setTlb1Entry(0, 0x80000000 | (tsize << 8), 0, 0x3f, 0);
 
   const regs = m.vcpu.getRegs();
   regs.pc = fw.entry;

@@ -7,7 +7,7 @@
 // a decode loop that walks the code one bit at a time. Simple and exact;
 // fast enough for images of a few MiB.
 
-import { crc32 } from './crc32.js';
+import { crc32 } from '../crc32.js';
 
 export class InflateError extends Error {
   override name = 'InflateError';

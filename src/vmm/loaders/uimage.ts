@@ -10,7 +10,7 @@
 // Both CRCs are checked: a corrupt image is one clear error, never a guest
 // that runs garbage.
 
-import { crc32 } from './crc32.js';
+import { crc32 } from '../crc32.js';
 import { ImageError } from './elf.js';
 import { gunzip, InflateError } from './inflate.js';
 

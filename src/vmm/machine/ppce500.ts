@@ -186,6 +186,21 @@ export class Ppce500 {
   }
 
   /**
+   * Enter the vCPU once and handle its exit (MMIO goes to the bus). Returns
+   * the exit reason and the machine event it caused, if any ('debug' for a
+   * guest-debug exit). For tools that step the guest (tools/lockstep), and
+   * the building block of runUntilEvent.
+   */
+  runOnce(): { reason: number; event: MachineEvent | null } {
+    if (performance.now() >= this.mpicWakeMs) this.mpic.tick();
+    const reason = this.vcpu.run();
+    const event = this.handleExit(reason) ?? this.pending;
+    this.pending = null;
+    if (this.pullInput !== null && this.uart.rxSpace() > 0) this.pullInput();
+    return { reason, event };
+  }
+
+  /**
    * Run until the guest powers off, resets or fails. Yields to the event
    * loop between time slices and while the guest idles, so console input
    * and timers keep working.
@@ -193,14 +208,8 @@ export class Ppce500 {
   async runUntilEvent(): Promise<MachineEvent> {
     let lastYield = performance.now();
     for (;;) {
-      if (performance.now() >= this.mpicWakeMs) this.mpic.tick();
-      const reason = this.vcpu.run();
-      const ev = this.handleExit(reason) ?? this.pending;
-      if (this.pullInput !== null && this.uart.rxSpace() > 0) this.pullInput();
-      if (ev !== null) {
-        this.pending = null;
-        return ev;
-      }
+      const { reason, event } = this.runOnce();
+      if (event !== null) return event;
       if (reason === ExitReason.HLT) {
         const mpicNs = (this.mpicWakeMs - performance.now()) * 1e6;
         await this.idle(Math.min(this.vcpu.runStructure.hltWakeupNs, Math.max(0, mpicNs)));
