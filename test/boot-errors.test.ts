@@ -54,6 +54,7 @@ test('unknown and malformed flags', () => {
   oneLineError(['run', '-d', 'mmio,bogus', '-kernel', 'x'], /unknown trace event 'bogus'/);
   oneLineError(['run', '-icount', 'x', '-kernel', 'x'], /invalid -icount/);
   oneLineError(['run', '-m', '256'], /nothing to run/);
+  oneLineError(['run', '-bios', 'x', '-initrd', 'y'], /-initrd needs -kernel \(as in QEMU\)/);
   oneLineError(['frobnicate'], /unknown command 'frobnicate'/);
 });
 
