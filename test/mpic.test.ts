@@ -34,6 +34,8 @@ const src = (prio: number, vec: number, level = true) => (prio << 16) | vec | (l
 test('reset values are QEMU\'s', () => {
   const { r } = rig();
   assert.equal(r(0x1000), 0x00c30002); // FRR
+  assert.equal(r(0x0), 0x00400402); // BRR1 (Linux reads it for the MPIC version)
+  assert.equal(r(0x20000), 0x00400402);
   assert.equal(r(0x1020), 0); // GCR
   assert.equal(r(0x10e0), 0xffff); // SVR
   assert.equal(r(CTPR), 15);

@@ -4,6 +4,8 @@
 // its own input lines through `setIrq`.
 //
 // Register map (offsets within the MPIC):
+//   0x00000 BRR1       block revision (IP block 0x0040, version 4.2, as QEMU's
+//                      reads; Freescale put it in the per-CPU area), read-only
 //   0x00040..0x000b0   "this CPU" aliases of the per-CPU registers below
 //                      (one vCPU per access: the machine passes its number)
 //   0x01000 FRR        feature reporting (sources, CPUs, version), read-only
@@ -74,6 +76,7 @@ const GCR_MODE_MASK = 0x60000000;
 export const GCR_MODE_PROXY = 0x60000000;
 
 const FRR = 0x00c30002;
+const BRR1 = 0x00400402;
 const TIMER_HZ = 25_000_000;
 const GTCCR_TOG = 0x80000000 | 0;
 const GTBCR_CI = 0x80000000 | 0;
@@ -356,7 +359,7 @@ export class Mpic implements MmioDevice {
       this.out.unknown?.(offset, size, false, 0);
       return 0;
     }
-    if (offset >= 0x40 && offset < 0x100) return this.readCpu(cpu, offset, size);
+    if (offset < 0x100) return this.readCpu(cpu, offset, size);
     if (offset >= 0x20000 && offset < 0x20000 + 0x1000 * this.numCpus) {
       return this.readCpu((offset - 0x20000) >>> 12, offset & 0xfff, size);
     }
@@ -398,7 +401,7 @@ export class Mpic implements MmioDevice {
       this.out.unknown?.(offset, size, true, value);
       return;
     }
-    if (offset >= 0x40 && offset < 0x100) {
+    if (offset < 0x100) {
       this.writeCpu(cpu, offset, v);
       return;
     }
@@ -455,6 +458,7 @@ export class Mpic implements MmioDevice {
     }
     const st = this.cpus[cpu];
     switch (off) {
+      case 0x00: return BRR1;
       case 0x40: case 0x50: case 0x60: case 0x70: return 0; // IPI dispatch is write-only
       case 0x80: return st.ctpr;
       case 0x90: return cpu;
@@ -472,6 +476,7 @@ export class Mpic implements MmioDevice {
     }
     const st = this.cpus[cpu];
     switch (off) {
+      case 0x00: return; // BRR1 is read-only
       case 0x40: case 0x50: case 0x60: case 0x70: {
         const ipi = (off - 0x40) >>> 4;
         for (let c = 0; c < this.numCpus; c++) if ((v & (1 << c)) !== 0) this.cpus[c].ipiPending |= 1 << ipi;
