@@ -19,6 +19,10 @@
 //                      bit 31 toggles at each reload), GTBCR (base count,
 //                      bit 31 inhibits counting), GTVPR, GTDR
 //   0x01300 TCR        timer control (stored only: the clock is fixed, below)
+//   0x03900 EISR0, 0x03910 EIMR0   error interrupt summary and mask (MPIC
+//                      4.x, which BRR1 reports, so Linux sets them up): no
+//                      block of this machine reports errors, so they read 0
+//                      and writes change nothing, as on QEMU
 //   0x10000.. sources  0x20 apart: IVPR (+0x00) and IDR (+0x10) of source n
 //                      (external 0-15, internal 16-79 (the UART is 42),
 //                      messaging, shared MSI)
@@ -390,6 +394,7 @@ export class Mpic implements MmioDevice {
       case 0x10e0: return this.svr;
       case 0x10f0: return this.tfrr;
       case 0x1300: return this.tcr;
+      case 0x3900: case 0x3910: return 0;
     }
     this.out.unknown?.(offset, size, false, 0);
     return 0;
@@ -447,6 +452,7 @@ export class Mpic implements MmioDevice {
       case 0x10e0: this.svr = v & 0xffff; return;
       case 0x10f0: this.tfrr = v; return;
       case 0x1300: this.tcr = v; return;
+      case 0x3900: case 0x3910: return; // no error sources
     }
     this.out.unknown?.(offset, size, true, value);
   }
