@@ -26,6 +26,13 @@ const QEMU_DIVERGENCES: Record<string, string> = {
   'program-srr1-flags':
     'QEMU sets classic-PowerPC flag bits in SRR1 on program interrupts (0x80000 illegal, 0x40000 privileged, ' +
     '0x20000 trap); Book E SRR1 is the MSR at the interrupt.',
+  'stwcx-misaligned':
+    'QEMU compares a stwcx. EA with the reservation before anything else and fails a misaligned stwcx. quietly; ' +
+    'the e500mc takes an alignment interrupt for a stwcx. that is not word aligned.',
+  'lmw-stmw-misaligned':
+    'QEMU performs lmw/stmw at addresses that are not word aligned; the e500mc takes an alignment interrupt.',
+  'dcbz-cache-inhibited':
+    'QEMU zeroes the line; the e500mc takes an alignment interrupt for dcbz to a write-through or cache-inhibited page.',
 };
 
 /**

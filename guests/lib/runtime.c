@@ -143,6 +143,16 @@ static void vsnformat(char *buf, unsigned cap, const char *fmt, va_list ap) {
   buf[o.len < cap ? o.len : cap - 1] = 0;
 }
 
+int snprintf(char *buf, unsigned long size, const char *fmt, ...) {
+  struct out o = {buf, 0, (unsigned)size};
+  va_list ap;
+  va_start(ap, fmt);
+  vformat(&o, fmt, ap);
+  va_end(ap);
+  if (size) buf[o.len < size ? o.len : size - 1] = 0;
+  return (int)o.len;
+}
+
 /* ---- reporting ---- */
 
 static volatile int n_pass, n_fail, n_diverge;
@@ -257,6 +267,13 @@ volatile struct rt_caught *rt_expect_end(const char *name) {
     printf("FAIL: %s (expected a %s interrupt, none taken)\n", name, rt_ivor_name(ivor));
     n_fail++;
   }
+  return &rt_caught;
+}
+
+volatile struct rt_caught *rt_expect_cancel(void) {
+  barrier();
+  expect_ivor = -1;
+  barrier();
   return &rt_caught;
 }
 

@@ -27,6 +27,7 @@ void rt_putc(char c);
 void rt_puts(const char *s);
 /* printf-lite: %d %i %u %x %X %o %c %s %p %%, flags '-' '0', width, 'l' ignored. */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int snprintf(char *buf, unsigned long size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void *memset(void *d, int c, unsigned long n);
 void *memcpy(void *d, const void *s, unsigned long n);
 int memcmp(const void *a, const void *b, unsigned long n);
@@ -213,6 +214,8 @@ void rt_expect(int ivor, enum rt_resume resume);
  * if not) and returns the record. Also cancels a pending expectation.
  */
 volatile struct rt_caught *rt_expect_end(const char *name);
+/* End an expectation without judging it (the caller reports). */
+volatile struct rt_caught *rt_expect_cancel(void);
 /*
  * Check an expected interrupt: it was taken, SRR0 == srr0, ESR == esr
  * (esr < 0: ESR not checked), and SRR1 == the MSR it was armed with
