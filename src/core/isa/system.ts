@@ -202,14 +202,24 @@ function dcbi(c: Cpu, w: number): void {
   if (!privileged(c)) return;
   translateData(c, eaX(c, w), true);
 }
-/** Cache locking: privileged unless MSR[UCLE]. */
-function cacheLock(c: Cpu, w: number): void {
+/**
+ * Cache locking in user mode needs MSR[UCLE]; without it the instruction
+ * takes a cache-locking Data Storage interrupt (Book E; e500 RM table 5-6):
+ * ESR[DLK] for the data-cache forms, ESR[ILK] for icbtls/icblc.
+ */
+function cacheLockCheck(c: Cpu, w: number, icache: boolean): void {
+  const ea = eaX(c, w);
   if ((c.msr & MSR.PR) !== 0 && (c.msr & MSR.UCLE) === 0) {
-    c.raiseProgram(ESR.PPR);
+    c.spr[SPR.DEAR] = ea;
+    c.spr[SPR.ESR] = icache ? ESR.ILK : ESR.DLK;
+    c.interrupt(IVOR.DSI, c.pc, IntClass.Base);
+    c.abort = true;
     return;
   }
-  translateData(c, eaX(c, w), false);
+  translateData(c, ea, false);
 }
+function dcacheLock(c: Cpu, w: number): void { cacheLockCheck(c, w, false); }
+function icacheLock(c: Cpu, w: number): void { cacheLockCheck(c, w, true); }
 
 export const CACHE_LINE = 64;
 
@@ -245,20 +255,20 @@ export const systemInsns: InsnDef[] = [
   X('mfmsr', 31, 83, 'rt', mfmsr),
   X('dcbf', 31, 86, 'ra0,rb', cacheOpLoad),
   X('wrtee', 31, 131, 'rs', wrtee),
-  X('dcbtstls', 31, 134, 'ct,ra0,rb', cacheLock),
+  X('dcbtstls', 31, 134, 'ct,ra0,rb', dcacheLock),
   X('mtmsr', 31, 146, 'rs', mtmsr),
   X('wrteei', 31, 163, 'e', wrteei),
-  X('dcbtls', 31, 166, 'ct,ra0,rb', cacheLock),
-  X('icblc', 31, 230, 'ct,ra0,rb', cacheLock),
+  X('dcbtls', 31, 166, 'ct,ra0,rb', dcacheLock),
+  X('icblc', 31, 230, 'ct,ra0,rb', icacheLock),
   X('dcbtst', 31, 246, 'ct,ra0,rb', nop),
   X('ehpriv', 31, 270, 'oc', ehpriv),
   X('dcbt', 31, 278, 'ct,ra0,rb', nop),
   X('mfspr', 31, 339, 'rt,spr', mfspr),
   X('mftb', 31, 371, 'rt,tbr', mftb),
-  X('dcblc', 31, 390, 'ct,ra0,rb', cacheLock),
+  X('dcblc', 31, 390, 'ct,ra0,rb', dcacheLock),
   X('mtspr', 31, 467, 'spr,rs', mtspr),
   X('dcbi', 31, 470, 'ra0,rb', dcbi),
-  X('icbtls', 31, 486, 'ct,ra0,rb', cacheLock),
+  X('icbtls', 31, 486, 'ct,ra0,rb', icacheLock),
   X('sync', 31, 598, 'l', nop),
   X('dcba', 31, 758, 'ra0,rb', nop),
   X('mbar', 31, 854, 'mo', nop),
