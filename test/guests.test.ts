@@ -31,6 +31,10 @@ const QEMU_DIVERGENCES: Record<string, string> = {
     'the e500mc takes an alignment interrupt for a stwcx. that is not word aligned.',
   'lmw-stmw-misaligned':
     'QEMU performs lmw/stmw at addresses that are not word aligned; the e500mc takes an alignment interrupt.',
+  'cache-locking':
+    'QEMU does not implement e500mc cache locking: dcbtls is a no-op in every mode and dcbtstls, dcblc, icbtls, ' +
+    'icblc are illegal; on the e500mc they work in supervisor mode, and in user mode without MSR[UCLE] take a ' +
+    'cache-locking DSI (ESR[DLK] or ESR[ILK]).',
   'dcbz-cache-inhibited':
     'QEMU zeroes the line; the e500mc takes an alignment interrupt for dcbz to a write-through or cache-inhibited page.',
 };

@@ -331,7 +331,7 @@ void rt_dispatch(struct rt_frame *f) {
     f->srr0 = (u32)(uptr)rt_user_resume;
     f->srr1 = rt_user_kmsr;
     rt_user_msr = 0;
-  } else if (n == expect_ivor) {
+  } else if (n == expect_ivor || (expect_ivor == RT_ANY && !(n >= 0 && n < RT_NVECTORS && handlers[n]))) {
     expect_ivor = -1;
     rt_caught.taken++;
     rt_caught.ivor = n;

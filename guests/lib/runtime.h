@@ -161,6 +161,7 @@ enum {
   IVOR_PERFMON = 35, IVOR_DOORBELL = 36, IVOR_DOORBELL_CRIT = 37,
   IVOR_GUEST_DOORBELL = 38, IVOR_GUEST_DOORBELL_CRIT = 39, IVOR_HCALL = 40, IVOR_HPRIV = 41,
   RT_NVECTORS = 42,
+  RT_ANY = 100, /* rt_expect: whichever interrupt comes first */
 };
 const char *rt_ivor_name(int ivor);
 
