@@ -89,10 +89,16 @@ export class Timers {
     this.c.spr[SPR.TSR] &= ~v;
   }
 
-  /** Bring TSR and DEC up to the present; returns the current clock time. */
+  /**
+   * Bring TSR and DEC up to the present; returns the current clock time.
+   * A newly raised timer status ends the slice, so an enabled interrupt is
+   * taken before the next instruction: a guest that has seen the time base
+   * pass an event (mftb, DEC, TSR reads call this) never runs on without it.
+   */
   update(): number {
     const now = this.now();
     const spr = this.c.spr;
+    const tsrBefore = spr[SPR.TSR];
     if (this.decRunning && now >= this.decExpiry) {
       spr[SPR.TSR] |= TSR.DIS;
       const decar = spr[SPR.DECAR] >>> 0;
@@ -113,6 +119,7 @@ export class Timers {
       while (n-- > 0) this.watchdogEvent();
       this.lastTb = tb;
     }
+    if (spr[SPR.TSR] !== tsrBefore) this.c.sliceEnd = 0;
     return now;
   }
 
