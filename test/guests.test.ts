@@ -35,6 +35,11 @@ const QEMU_DIVERGENCES: Record<string, string> = {
     'QEMU does not implement e500mc cache locking: dcbtls is a no-op in every mode and dcbtstls, dcblc, icbtls, ' +
     'icblc are illegal; on the e500mc they work in supervisor mode, and in user mode without MSR[UCLE] take a ' +
     'cache-locking DSI (ESR[DLK] or ESR[ILK]).',
+  'dec-read':
+    'On ppce500 QEMU reads DEC as 0 while it counts and as negative values after it has passed 0; the e500mc ' +
+    'DEC reads its count and stops at 0 without TCR[ARE]. (The decrementer interrupts work in QEMU.)',
+  'fit-watchdog-inert':
+    'On ppce500 QEMU never raises TSR[FIS], TSR[ENW] or TSR[WIS]: its fixed-interval timer and watchdog never fire.',
   'dcbz-cache-inhibited':
     'QEMU zeroes the line; the e500mc takes an alignment interrupt for dcbz to a write-through or cache-inhibited page.',
 };
