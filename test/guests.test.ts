@@ -40,6 +40,10 @@ const QEMU_DIVERGENCES: Record<string, string> = {
     'DEC reads its count and stops at 0 without TCR[ARE]. (The decrementer interrupts work in QEMU.)',
   'fit-watchdog-inert':
     'On ppce500 QEMU never raises TSR[FIS], TSR[ENW] or TSR[WIS]: its fixed-interval timer and watchdog never fire.',
+  'undefined-spr':
+    'QEMU treats SPR numbers it does not implement as the server ISA 2.07 does (a no-op in supervisor mode, a ' +
+    'program interrupt with ESR[PPR] in user mode); the e500mc raises an illegal-instruction program interrupt.',
+  'mmucfg-zero': 'QEMU reads MMUCFG as 0; on the e500mc it describes the MMU (two TLBs, 8-bit PIDs, MAV 1.0).',
   'dcbz-cache-inhibited':
     'QEMU zeroes the line; the e500mc takes an alignment interrupt for dcbz to a write-through or cache-inhibited page.',
 };
