@@ -44,6 +44,7 @@ const QEMU_DIVERGENCES: Record<string, string> = {
     'QEMU treats SPR numbers it does not implement as the server ISA 2.07 does (a no-op in supervisor mode, a ' +
     'program interrupt with ESR[PPR] in user mode); the e500mc raises an illegal-instruction program interrupt.',
   'mmucfg-zero': 'QEMU reads MMUCFG as 0; on the e500mc it describes the MMU (two TLBs, 8-bit PIDs, MAV 1.0).',
+  'le-pages': 'QEMU ignores the E (little-endian) attribute of a page; the e500mc byte-reverses accesses to it.',
   'dcbz-cache-inhibited':
     'QEMU zeroes the line; the e500mc takes an alignment interrupt for dcbz to a write-through or cache-inhibited page.',
 };

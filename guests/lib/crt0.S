@@ -57,6 +57,19 @@ _start:
   isync
   tlbwe
   isync
+  /* Protect the loader's TLB1 entry 0 (the RAM the runtime lives in) from
+     invalidate-all operations: set its IPROT (QEMU's loader leaves it 0). */
+  lis 3, 0x1000
+  mtspr 624, 3
+  isync
+  tlbre
+  isync
+  mfspr 3, 625
+  oris 3, 3, 0x4000
+  mtspr 625, 3
+  isync
+  tlbwe
+  isync
   lis 1, _stack_top@ha
   addi 1, 1, _stack_top@l
   li 0, 0
