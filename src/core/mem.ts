@@ -15,9 +15,10 @@
 // loads are zero-extended; 32-bit loads are int32.
 
 import type { Cpu } from './cpu.js';
-import { CoreExit } from './cpu.js';
+import { CoreExit, IntClass } from './cpu.js';
 import { Access, TC_MASK } from './mmu/tcache.js';
-import { MAS } from './regbits.js';
+import { ESR, IVOR, MAS } from './regbits.js';
+import { SPR } from './spr.js';
 
 export function ld8(c: Cpu, ea: number): number {
   const tc = c.tc, i = (ea >>> 12) & TC_MASK;
@@ -109,8 +110,10 @@ function readBytes(c: Cpu, ea: number, size: number): boolean {
     const pa1 = tc.translate((ea + split) | 0, Access.Load);
     if (pa1 < 0) return false;
     const e1 = tc.lastWimge;
-    // Each part follows its own page; the E attribute must agree for a sensible result.
-    if (((e0 ^ e1) & MAS.WIMGE_E) !== 0) c.failInternal('access crosses pages of different endianness');
+    if (((e0 ^ e1) & MAS.WIMGE_E) !== 0) {
+      byteOrderingDsi(c, ea, false);
+      return false;
+    }
     for (let k = 0; k < size; k++) {
       const pa = k < split ? pa0 + k : pa1 + (k - split);
       if (!physRead(c, pa, 1, k)) return false;
@@ -158,6 +161,18 @@ function physWrite(c: Cpu, pa: number, size: number, at: number): boolean {
   c.mmioData.set(scratch.subarray(at, at + size));
   mmioExit(c, pa, size, true);
   return false;
+}
+
+/**
+ * An access that crosses from a page of one byte order into a page of the
+ * other: the e500 takes a byte-ordering Data Storage interrupt (ESR[BO],
+ * e500 RM 5.7.3), nothing is accessed.
+ */
+function byteOrderingDsi(c: Cpu, ea: number, store: boolean): void {
+  c.spr[SPR.DEAR] = ea;
+  c.spr[SPR.ESR] = ESR.BO | (store ? ESR.ST : 0);
+  c.interrupt(IVOR.DSI, c.pc, IntClass.Base);
+  c.abort = true;
 }
 
 function mmioExit(c: Cpu, pa: number, size: number, isWrite: boolean): void {
@@ -210,6 +225,10 @@ function storeSlow(c: Cpu, ea: number, size: number, v: number, lo: number): voi
   if (crosses) {
     pa1 = tc.translate((ea + split) | 0, Access.Store);
     if (pa1 < 0) return;
+    if (((wimge0 ^ tc.lastWimge) & MAS.WIMGE_E) !== 0) {
+      byteOrderingDsi(c, ea, true);
+      return;
+    }
   }
   const le = (wimge0 & MAS.WIMGE_E) !== 0;
   switch (size) {
