@@ -242,6 +242,39 @@ static void little_endian(void) {
   report_arch("little-endian (E) page: lwz byte-reversed", le == 0x44332211u, le == 0x11223344u, "le-pages");
   report_arch("little-endian (E) page: lhz", h == 0x2211u, h == 0x1122u, "le-pages");
   report_arch("little-endian (E) page: stw", stored == 0xddccbbaau, stored == 0xaabbccddu, "le-pages");
+
+  /* An access crossing from a big-endian into a little-endian page: the
+     e500 takes a byte-ordering DSI (ESR[BO]) (e500 RM 5.7.3). */
+  tlb1_entry(12, VA, PA, TSIZE_4K, 0);
+  rt_tlbwe(MAS0_TLBSEL(1) | MAS0_ESEL(13), MAS1_V | MAS1_TSIZE(TSIZE_4K), (VA + 0x1000) | MAS2_E, (PA + 0x1000) | PERM, 0);
+  u32 v = 0x1234, at;
+  rt_expect(RT_ANY, RT_SKIP);
+  __asm__ __volatile__("bl 1f\n1: mflr %1\n addi %1,%1,8\n lwz %0,0(%2)" : "+r"(v), "=&b"(at) : "b"(VA + 0xffe) : "lr", "memory");
+  volatile struct rt_caught *c = rt_expect_cancel();
+  report_arch("load crossing into a page of the other byte order: DSI with ESR[BO]",
+              c->taken && c->ivor == IVOR_DSI && c->srr0 == at && (c->esr & ESR_BO) && !(c->esr & ESR_ST) && v == 0x1234,
+              !c->taken, "le-pages");
+  rt_expect(RT_ANY, RT_SKIP);
+  __asm__ __volatile__("bl 1f\n1: mflr %0\n addi %0,%0,8\n stw %0,0(%1)" : "=&b"(at) : "b"(VA + 0xfff) : "lr", "memory");
+  c = rt_expect_cancel();
+  report_arch("store crossing into a page of the other byte order: DSI with ESR[BO|ST]",
+              c->taken && c->ivor == IVOR_DSI && c->srr0 == at && (c->esr & (ESR_BO | ESR_ST)) == (ESR_BO | ESR_ST),
+              !c->taken, "le-pages");
+  rt_unmap_tlb1(13);
+
+  /* Instructions from a little-endian page are byte-reversed in memory. */
+  volatile u32 *code = (volatile u32 *)(PA + 0x800);
+  code[0] = 0x4d006038u; /* li r3,77 (0x3860004d), little-endian */
+  code[1] = 0x2000804eu; /* blr */
+  __asm__ __volatile__("dcbst 0,%0\n sync\n icbi 0,%0\n sync\n isync" : : "r"(code) : "memory");
+  rt_tlbwe(MAS0_TLBSEL(1) | MAS0_ESEL(12), MAS1_V | MAS1_TSIZE(TSIZE_4K), VA | MAS2_E, PA | PERM | MAS3_SX, 0);
+  u32 r = 0;
+  rt_expect(RT_ANY, RT_RETURN_LR);
+  __asm__ __volatile__("li 3,0\n mtctr %1\n bctrl\n mr %0,3" : "=r"(r) : "r"(VA + 0x800) : "r3", "ctr", "lr", "memory");
+  c = rt_expect_cancel();
+  report_arch("instructions fetched from a little-endian page", !c->taken && r == 77,
+              c->taken && c->ivor == IVOR_PROGRAM, "le-pages");
+  rt_unmap_tlb1(12);
 }
 
 int main(void) {
