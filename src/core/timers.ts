@@ -77,9 +77,14 @@ export class Timers {
     this.c.sliceEnd = 0;
   }
 
+  /**
+   * TCR[WRC]: each bit, once software has set it, stays set until reset
+   * (Book E), so errant code cannot disable the watchdog reset.
+   */
   writeTcr(v: number): void {
     this.update();
-    this.c.spr[SPR.TCR] = v;
+    const wrc = 3 << TCR.WRC_SHIFT;
+    this.c.spr[SPR.TCR] = (v & ~wrc) | ((this.c.spr[SPR.TCR] | v) & wrc);
     this.c.sliceEnd = 0;
   }
 
