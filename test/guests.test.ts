@@ -38,6 +38,9 @@ const QEMU_DIVERGENCES: Record<string, string> = {
   'dec-read':
     'On ppce500 QEMU reads DEC as 0 while it counts and as negative values after it has passed 0; the e500mc ' +
     'DEC reads its count and stops at 0 without TCR[ARE]. (The decrementer interrupts work in QEMU.)',
+  'dec-zero-write':
+    'QEMU sets TSR[DIS] when software writes 0 to DEC; on the e500 only the decrement from 1 to 0 is an event.',
+  'tcr-wrc': 'QEMU lets software clear TCR[WRC]; Book E keeps a WRC bit set, once software has set it, until reset.',
   'fit-watchdog-inert':
     'On ppce500 QEMU never raises TSR[FIS], TSR[ENW] or TSR[WIS]: its fixed-interval timer and watchdog never fire.',
   'undefined-spr':

@@ -4,8 +4,8 @@
  * masked by TCR[DIE] and MSR[EE]), fixed-interval timer (TSR[FIS], TCR[FIE],
  * period from TCR[FP,FPEXT]) and watchdog (first time-out sets TSR[ENW],
  * the second TSR[WIS] and, with TCR[WIE] and MSR[CE], a critical-class
- * watchdog interrupt through CSRR0/CSRR1; TCR[WRC] = 0: no reset), and the
- * wait instruction ending on an interrupt.
+ * watchdog interrupt through CSRR0/CSRR1; TCR[WRC] = 0: no reset; set WRC
+ * bits stay set), and the wait instruction ending on an interrupt.
  *
  * Timing is wall-clock on both tkvm and QEMU: checks wait for events with
  * generous time-outs and never depend on exact counts.
@@ -14,6 +14,10 @@
  *  - dec-read: mfspr DEC reads 0 while the decrementer is counting and
  *    negative values once it has passed 0 (the e500mc stops at 0 when
  *    TCR[ARE] = 0); the decrementer interrupts themselves work;
+ *  - dec-zero-write: QEMU sets TSR[DIS] when software writes DEC = 0 (on the
+ *    e500 only the decrement from 1 to 0 is a decrementer event);
+ *  - tcr-wrc: QEMU lets software clear TCR[WRC] bits (Book E: once set by
+ *    software, a WRC bit stays set until reset);
  *  - fit-watchdog-inert: on ppce500 QEMU never sets TSR[FIS], TSR[ENW] or
  *    TSR[WIS], whatever TCR[FP,FPEXT] and TCR[WP,WPEXT] select, so neither
  *    timer interrupts; each FIT/watchdog check that sees exactly that
@@ -131,6 +135,15 @@ static void decrementer(void) {
   mtspr(SPR_DEC, 0);
   mtspr(SPR_TSR, TSR_DIS);
 
+  /* Writing 0 to DEC is no decrementer event (only the 1 -> 0 decrement is). */
+  mtspr(SPR_TCR, 0);
+  mtspr(SPR_TSR, TSR_DIS);
+  mtspr(SPR_DEC, 0);
+  rt_delay_ticks(MS / 10);
+  u32 tsr0 = mfspr(SPR_TSR);
+  report_arch("writing DEC = 0 does not set TSR[DIS]", (tsr0 & TSR_DIS) == 0, (tsr0 & TSR_DIS) != 0, "dec-zero-write");
+  mtspr(SPR_TSR, TSR_DIS);
+
   /* wait ends on the interrupt. */
   n_dec = 0;
   mtspr(SPR_TCR, TCR_DIE);
@@ -172,20 +185,20 @@ static void fit(void) {
 
 static void watchdog(void) {
   rt_set_handler(IVOR_WATCHDOG, wd_handler);
-  /* Time-out every 2^21 ticks (5.2 ms: long enough that a busy host pausing
+  /* Time-out every 2^23 ticks (21 ms: long enough that a busy host pausing
      the guest does not skip from ENW to WIS between two checks); no reset
      (TCR[WRC] = 0). */
   mtspr(SPR_TSR, TSR_ENW | TSR_WIS);
-  mtspr(SPR_TCR, WDT_BIT(20) | TCR_WIE);
+  mtspr(SPR_TCR, WDT_BIT(22) | TCR_WIE);
   mtmsr(mfmsr() | MSR_CE);
-  u64 end = rt_tb() + 50 * MS;
+  u64 end = rt_tb() + 200 * MS;
   u32 tsr;
   while (!((tsr = mfspr(SPR_TSR)) & TSR_ENW) && rt_tb() < end)
     ;
   int inert = !(tsr & (TSR_ENW | TSR_WIS)) && n_wd == 0;
   report_arch("watchdog: the first time-out sets TSR[ENW] without an interrupt", (tsr & TSR_ENW) && n_wd == 0,
               inert, "fit-watchdog-inert");
-  int got = wait_count(&n_wd, 1, inert ? 5 : 100);
+  int got = wait_count(&n_wd, 1, inert ? 5 : 200);
   mtmsr(mfmsr() & ~MSR_CE);
   inert = inert && n_wd == 0;
   report_arch("watchdog: the second time-out sets TSR[WIS] and interrupts (TCR[WIE], MSR[CE])", got, inert,
@@ -198,7 +211,7 @@ static void watchdog(void) {
   /* MSR[CE] = 0 masks it: TSR[WIS] stays pending until CE is set. */
   n_wd = 0;
   mtspr(SPR_TSR, TSR_ENW | TSR_WIS);
-  end = rt_tb() + (inert ? 5 : 100) * MS;
+  end = rt_tb() + (inert ? 5 : 200) * MS;
   while (!((tsr = mfspr(SPR_TSR)) & TSR_WIS) && rt_tb() < end)
     ;
   report_arch("watchdog: TSR[WIS] pending with MSR[CE] = 0, no interrupt", (tsr & TSR_WIS) && n_wd == 0,
@@ -216,9 +229,22 @@ static void watchdog(void) {
   mtspr(SPR_TSR, TSR_ENW | TSR_WIS);
 }
 
+/* TCR[WRC]: once software sets a bit of it, only a reset clears it (Book E). */
+static void wrc_sticky(void) {
+  /* The watchdog is set to time out on TB bit 62: never, for this program. */
+  mtspr(SPR_TSR, TSR_ENW | TSR_WIS);
+  mtspr(SPR_TCR, WDT_BIT(62) | TCR_WRC(1));
+  u32 a = mfspr(SPR_TCR);
+  mtspr(SPR_TCR, WDT_BIT(62));
+  u32 b = mfspr(SPR_TCR);
+  report("TCR[WRC] can be set", ((a >> 28) & 3) == 1);
+  report_arch("TCR[WRC] cannot be cleared by software", ((b >> 28) & 3) == 1, ((b >> 28) & 3) == 0, "tcr-wrc");
+}
+
 int main(void) {
   decrementer();
   fit();
   watchdog();
+  wrc_sticky(); /* last: WRC stays set until reset */
   return 0;
 }
