@@ -327,6 +327,10 @@ export class Cpu {
     this.exit = CoreExit.None;
     const stopAt = this.icount + budget;
     const timers = this.timers;
+    // Slices that retire nothing (every instruction faults, e.g. a vector in
+    // unmapped memory) still count against the budget, so the caller gets
+    // control back (kicks, time slices) even in an interrupt storm.
+    let stalls = 0;
     while (this.icount < stopAt) {
       const now = timers.update();
       if (timers.watchdogExpired) {
@@ -352,9 +356,12 @@ export class Cpu {
       if (n > DEFAULT_SLICE) n = DEFAULT_SLICE;
       const untilEvent = timers.insnsUntilEvent(now);
       if (n > untilEvent) n = untilEvent < 1 ? 1 : untilEvent;
+      const before = this.icount;
       if (this.debug.active) this.runSliceDebug(n);
       else this.runSlice(n);
       if (this.exit !== CoreExit.None) return this.exit;
+      if (this.icount !== before) stalls = 0;
+      else if (++stalls >= budget) break;
     }
     return this.exit;
   }
