@@ -25,7 +25,7 @@ CFLAGS="-mcpu=e500mc -O2 -fno-pic -fno-pie -ffreestanding -msoft-float -msdata=n
   -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-ident
   -Wall -Wextra -Werror -Ilib"
 LDFLAGS="-no-pie -nostdlib -static -Wl,--build-id=none -Wl,--no-warn-rwx-segments
-  -Wl,-z,max-page-size=0x1000 -Wl,-T,lib/link.ld"
+  -Wl,-n -Wl,-T,lib/link.ld"
 
 # The runtime, compiled once (objects keep the source names in their symbol tables).
 # shellcheck disable=SC2086
