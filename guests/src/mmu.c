@@ -183,7 +183,41 @@ static void translation(void) {
   rt_unmap_tlb1(ESEL);
 }
 
+/* Faulting update forms change neither rD nor rA; MSR[DS] alone selects the data address space. */
+static void update_forms_and_ds(void) {
+  map4k(VA, PA, MAS3_SR, 0, 0); /* read-only */
+  u32 base = VA + 0x100, v = 0x1111;
+  rt_expect(IVOR_DSI, RT_SKIP);
+  __asm__ __volatile__("stwu %1,8(%0)" : "+b"(base) : "r"(v) : "memory");
+  rt_expect_cancel();
+  report("faulting stwu leaves rA", rt_caught.taken && base == VA + 0x100);
+  map4k(VA, PA, MAS3_SW, 0, 0); /* write-only */
+  base = VA + 0x100;
+  rt_expect(IVOR_DSI, RT_SKIP);
+  __asm__ __volatile__("lwzu %1,8(%0)" : "+b"(base), "+r"(v) : : "memory");
+  rt_expect_cancel();
+  report("faulting lwzu leaves rD and rA", rt_caught.taken && base == VA + 0x100 && v == 0x1111);
+
+  /* The same VA in AS0 and AS1 to different pages; MSR[DS] = 1 with MSR[IS] = 0. */
+  *(volatile u32 *)(PA + 0x40) = 0xa5a50000u;
+  *(volatile u32 *)(PA + 0x1040) = 0xa5a50001u;
+  map4k(VA, PA, MAS3_SR | MAS3_SW, 0, 0);
+  rt_map_tlb1(ESEL + 1, VA, PA + 0x1000, TSIZE_4K, 1, 0, MAS3_SR | MAS3_SW, 0);
+  rt_map_as1(); /* the stack and the runtime in AS1 too */
+  u32 msr = mfmsr(), a0, a1, a2;
+  __asm__ __volatile__("mtmsr %3\n isync\n lwz %0,0x40(%4)\n mtmsr %5\n isync\n lwz %1,0x40(%4)\n"
+                       "mtmsr %3\n isync\n lwz %2,0x40(%4)\n mtmsr %5\n isync"
+                       : "=&r"(a1), "=&r"(a2), "=&r"(a0)
+                       : "r"(msr | MSR_DS), "b"(VA), "r"(msr)
+                       : "memory");
+  report("MSR[DS] selects the data address space, instruction fetch stays in AS0",
+         a1 == 0xa5a50001u && a2 == 0xa5a50000u && a0 == 0xa5a50001u);
+  rt_unmap_tlb1(ESEL + 1);
+  rt_unmap_tlb1(ESEL);
+}
+
 int main(void) {
+  update_forms_and_ds();
   data_permissions();
   instruction_permissions();
   tlb_errors();
