@@ -204,10 +204,12 @@ struct rt_caught {
 extern volatile struct rt_caught rt_caught;
 
 /*
- * Expect the next interrupt to be `ivor`; after it the runtime resumes as
- * `resume` says. Anything else (or a second interrupt) fails the test.
- * Call rt_expect in the context that will fault: in user mode (entered
- * with rt_user_call) the armed MSR is the user MSR.
+ * Expect the next interrupt to be `ivor` (RT_ANY: whichever comes first,
+ * except interrupts that have a handler installed); after it the runtime
+ * resumes as `resume` says. Anything else (or a second interrupt) goes to
+ * its handler or fails the test. Call rt_expect in the context that will
+ * fault: in user mode (entered with rt_user_call) the armed MSR is the
+ * user MSR.
  */
 void rt_expect(int ivor, enum rt_resume resume);
 /*
@@ -230,7 +232,8 @@ int rt_check_caught(const char *name, int ivor, u32 srr0, long long esr);
 /*
  * Call fn(arg) in user mode and/or address space 1 (flags), return its
  * result. The function runs on the current stack; it must return normally
- * (the runtime gets back to supervisor mode with a system call it reserves).
+ * (the runtime gets back to supervisor mode with a system call it reserves:
+ * r0 = RT_SC_MAGIC, from its own trampoline). Calls do not nest.
  */
 u32 rt_user_call(u32 (*fn)(u32), u32 arg, u32 flags);
 extern volatile u32 rt_user_msr; /* MSR of the running rt_user_call (0 outside) */
