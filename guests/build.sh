@@ -1,17 +1,20 @@
 #!/bin/sh
-# Build every guest test program into guests/bin/NAME.elf (or into the
-# directory given as $1). Deterministic: the same sources and compiler give
-# byte-identical ELFs wherever they are built (test/guests.test.ts checks the
-# committed binaries against a rebuild).
+# Build every guest program into guests/bin/NAME.elf (or into the directory
+# given as $1; further arguments: build only the programs named). Deterministic:
+# the same sources and compiler give byte-identical ELFs wherever they are
+# built (test/guests.test.ts checks the committed binaries against a rebuild).
 #
 # Programs: each guests/src/NAME.c or guests/src/NAME.S is one program; each
 # directory guests/src/NAME/ is one program made of all its .c and .S files,
 # with extra compiler flags in guests/src/NAME/build.flags if present.
-# Every program is linked with the runtime (guests/lib: crt0.S, runtime.c).
-# Set JOBS to change the parallelism (default 2).
+# Programs are linked with the runtime (guests/lib: crt0.S, runtime.c),
+# except a single assembly file that defines _start itself (standalone, like
+# the benchmark bench-lcg.S). Set JOBS to change the parallelism (default 2).
 set -eu
 cd "$(dirname "$0")"
 OUT=${1:-bin}
+[ $# -gt 0 ] && shift
+ONLY="$*"
 CROSS=${CROSS_COMPILE:-powerpc-linux-gnu-}
 CC=${CROSS}gcc
 JOBS=${JOBS:-2}
@@ -36,6 +39,10 @@ $CC $CFLAGS -c lib/runtime.c -o "$OBJ/runtime.o"
 build() { # name, extra flags, sources...
   name=$1 extra=$2
   shift 2
+  runtime="$OBJ/crt0.o $OBJ/runtime.o"
+  if [ $# -eq 1 ] && case $1 in *.S) true ;; *) false ;; esac && grep -Eq '^[[:space:]]*\.globl[[:space:]]+_start' "$1"; then
+    runtime="" # standalone
+  fi
   objs=""
   for src in "$@"; do
     # The object's base name is fixed: the linker names objects without a
@@ -46,7 +53,7 @@ build() { # name, extra flags, sources...
     objs="$objs $o"
   done
   # shellcheck disable=SC2086
-  $CC $CFLAGS $extra $LDFLAGS "$OBJ/crt0.o" "$OBJ/runtime.o" $objs -lgcc -o "$OUT/$name.elf"
+  $CC $CFLAGS $extra $LDFLAGS $runtime $objs -lgcc -o "$OUT/$name.elf"
   echo "  $name.elf"
 }
 
@@ -74,6 +81,7 @@ pids=""
 for line in $(list | tr ' ' '\001'); do
   line=$(echo "$line" | tr '\001' ' ')
   name=${line%%|*}
+  if [ -n "$ONLY" ] && ! echo " $ONLY " | grep -q " $name "; then continue; fi
   rest=${line#*|}
   extra=${rest%%|*}
   srcs=${rest#*|}
