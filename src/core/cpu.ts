@@ -38,7 +38,7 @@ export const enum CoreExit {
   Wait = 4,
   /** The watchdog's final time-out asks for a reset. */
   Watchdog = 5,
-  /** An external interrupt is being delivered and the proxy (EPR) needs its vector. */
+  /** An external interrupt was delivered and the proxy (EPR) needs its vector before the handler runs. */
   Epr = 6,
   /** Something the core cannot emulate; see `internalError`. */
   Internal = 7,
@@ -112,6 +112,7 @@ export class Cpu {
   mcheckPending = false;
   /** External proxy: when enabled, taking an external interrupt needs its vector from userspace. */
   eprEnabled = false;
+  /** An external interrupt was taken with the proxy enabled; EPR must be filled in before the guest runs. */
   eprPending = false;
 
   // ---- hypercalls, debug ----
@@ -284,14 +285,13 @@ export class Cpu {
     }
     if ((msr & MSR.EE) !== 0) {
       if (this.extLevel) {
-        if (this.eprEnabled && !this.eprPending) {
-          // Ask userspace for the vector first (KVM_EXIT_EPR); deliver on resume.
+        this.interrupt(IVOR.EXTERNAL, this.nip, IntClass.Base);
+        if (this.eprEnabled) {
+          // External proxy: the interrupt is taken, and the vector (EPR) comes
+          // from userspace before the handler runs (KVM_EXIT_EPR).
           this.eprPending = true;
           this.exit = CoreExit.Epr;
-          return false;
         }
-        this.eprPending = false;
-        this.interrupt(IVOR.EXTERNAL, this.nip, IntClass.Base);
         return true;
       }
       const spr = this.spr;
