@@ -107,6 +107,8 @@ export class Cpu {
 
   // ---- interrupt inputs (driven by the interrupt controller through the API) ----
   extLevel = false;
+  /** An edge-triggered external interrupt request, cleared when it is delivered. */
+  extEdge = false;
   critLevel = false;
   /** A pending machine check (set by the host, e.g. on an access no slot or MMIO can take). */
   mcheckPending = false;
@@ -162,7 +164,7 @@ export class Cpu {
     this.abort = false;
     this.exit = CoreExit.None;
     this.mmioLogLen = this.mmioLogPos = 0;
-    this.extLevel = this.critLevel = this.mcheckPending = false;
+    this.extLevel = this.extEdge = this.critLevel = this.mcheckPending = false;
     this.eprPending = this.hcallPending = false;
     this.timers.reset();
     this.tc.contextChanged();
@@ -284,7 +286,9 @@ export class Cpu {
       }
     }
     if ((msr & MSR.EE) !== 0) {
-      if (this.extLevel) {
+      if (this.extLevel || this.extEdge) {
+        // An edge-triggered request is consumed by its delivery; a level stays.
+        this.extEdge = false;
         this.interrupt(IVOR.EXTERNAL, this.nip, IntClass.Base);
         if (this.eprEnabled) {
           // External proxy: the interrupt is taken, and the vector (EPR) comes
@@ -311,7 +315,7 @@ export class Cpu {
   /** True if any asynchronous interrupt condition is pending, enabled or not (ends a wait). */
   anyAsyncPending(): boolean {
     const tsr = this.spr[SPR.TSR], tcr = this.spr[SPR.TCR];
-    return this.extLevel || this.critLevel || this.mcheckPending ||
+    return this.extLevel || this.extEdge || this.critLevel || this.mcheckPending ||
       ((tsr & TSR.DIS) !== 0 && (tcr & TCR.DIE) !== 0) ||
       ((tsr & TSR.FIS) !== 0 && (tcr & TCR.FIE) !== 0) ||
       ((tsr & TSR.WIS) !== 0 && (tcr & TCR.WIE) !== 0);
