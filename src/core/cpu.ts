@@ -406,7 +406,10 @@ export class Cpu {
     let i = 0;
     this.sliceEnd = n;
     while (i < this.sliceEnd) {
-      if (dbg.hwBreakAt(pc) && !dbg.resumeOver(pc)) {
+      // The instruction a resumed vCPU stopped at runs once without
+      // re-triggering its breakpoint or watchpoint.
+      const resuming = dbg.resumeOver(pc);
+      if (!resuming && dbg.hwBreakAt(pc)) {
         this.debugExit(pc, 1);
         break;
       }
@@ -419,7 +422,9 @@ export class Cpu {
         break;
       }
       this.nip = (pc + 4) | 0;
+      dbg.skipWatch = resuming;
       primary[w >>> 26](this, w);
+      dbg.skipWatch = false;
       pc = this.nip;
       i++;
       if (this.exit !== CoreExit.None) break;
@@ -478,10 +483,17 @@ export class HostDebug {
   swBreak = false;
   /** Hardware breakpoint addresses (instruction). */
   hwBreaks: number[] = [];
-  /** Watchpoints: [address, length, kind bits 1=read 2=write]. */
+  /**
+   * Data watchpoints (kind bits: WATCH_READ, WATCH_WRITE). While any exist the
+   * translation cache is disabled, so every data access takes the slow path
+   * in mem.ts, which checks them before the access.
+   */
   watch: { addr: number; len: number; kind: number }[] = [];
   /** The address a resumed vCPU must execute once without re-triggering its breakpoint. */
   resumePc = -1;
+  /** Set while the instruction being executed must not trigger watchpoints (resumed, or replayed after MMIO). */
+  skipWatch = false;
+  /** The watchpoint address of the last watchpoint exit. */
   watchHitAddr = 0;
 
   hwBreakAt(pc: number): boolean {
@@ -494,5 +506,17 @@ export class HostDebug {
   }
   update(): void {
     this.active = this.singleStep || this.hwBreaks.length > 0 || this.watch.length > 0;
+  }
+  /** The index of a watchpoint of `kind` that the access [ea, ea + size) touches, or -1. */
+  watchAt(ea: number, size: number, kind: number): number {
+    const w = this.watch;
+    const lo = ea >>> 0;
+    for (let k = 0; k < w.length; k++) {
+      const p = w[k];
+      if ((p.kind & kind) === 0) continue;
+      // Overlap of [lo, lo + size) and [addr, addr + len), without wrapping at 2^32.
+      if (lo < p.addr + p.len && p.addr < lo + size) return k;
+    }
+    return -1;
   }
 }

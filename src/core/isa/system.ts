@@ -216,7 +216,7 @@ export const CACHE_LINE = 64;
 /** dcbz: zero a 64-byte line; write-through or cache-inhibited pages raise alignment (e500mc). */
 function dcbz(c: Cpu, w: number): void {
   const ea = eaX(c, w) & ~(CACHE_LINE - 1);
-  const pa = translateData(c, ea, true);
+  const pa = translateData(c, ea, true, CACHE_LINE);
   if (pa < 0) return;
   if ((c.tc.lastWimge & (MAS.WIMGE_W | MAS.WIMGE_I)) !== 0) {
     raiseAlignment(c, eaX(c, w), true);
