@@ -42,6 +42,8 @@ export const enum CoreExit {
   Epr = 6,
   /** Something the core cannot emulate; see `internalError`. */
   Internal = 7,
+  /** A machine check with MSR[ME] = 0: the core stops (checkstop); the instruction at pc did not complete. */
+  Checkstop = 8,
 }
 
 /** Interrupt classes: which save/restore register pair an interrupt uses. */
@@ -224,6 +226,14 @@ export class Cpu {
         keep = MSR.ME;
         break;
       case IntClass.MachineCheck:
+        if ((msr & MSR.ME) === 0) {
+          // Book E: a machine check while MSR[ME] = 0 puts the processor in
+          // the checkstop state instead of taking the interrupt.
+          this.exit = CoreExit.Checkstop;
+          this.nip = this.pc;
+          this.sliceEnd = 0;
+          return;
+        }
         spr[SPR.MCSRR0] = srr0;
         spr[SPR.MCSRR1] = msr;
         keep = 0;
