@@ -30,7 +30,7 @@ async function run(args: RunArgs): Promise<number> {
   let m: Ppce500 | null = null;
   for (;;) {
     m = new Ppce500({ ramBytes: args.ramBytes, output: console_.write, trace });
-    if (args.icount !== undefined) m.vcpu.enableCap(Cap.TKVM_ICOUNT_CLOCK, [0.4 * Math.pow(2, args.icount)]);
+    if (args.icount !== undefined) m.vcpu.enableCap(Cap.TKVM_ICOUNT_CLOCK, [args.icount]);
     directBoot(m, { kernel, kernelName: args.kernel, bootargs: args.append });
     const machine = m;
     console_.attach({ input: (b) => machine.input(b), sendBreak: () => machine.uart.receiveBreak() });
