@@ -397,21 +397,28 @@ export class Vcpu {
         if (this.takeInputs()) return this.exitWith(ExitReason.INTR);
       }
       const exit = c.execute(CHUNK);
-      if (exit === CoreExit.None) {
-        if (this.timesliceMs > 0 && performance.now() - start >= this.timesliceMs) return this.exitWith(ExitReason.INTR);
-        continue;
+      let handled: boolean;
+      switch (exit) {
+        case CoreExit.None:
+          handled = true;
+          break;
+        case CoreExit.Wait:
+          if (this.idle()) return this.exitWith(ExitReason.HLT);
+          handled = true;
+          break;
+        case CoreExit.Hcall:
+          handled = this.hcallInKernel();
+          break;
+        case CoreExit.Watchdog:
+          // Without KVM_CAP_PPC_BOOKE_WATCHDOG the final time-out does nothing (as KVM).
+          handled = !this.watchdogCap;
+          if (handled) c.timers.watchdogExpired = false;
+          break;
+        default:
+          handled = false;
       }
-      if (exit === CoreExit.Wait) {
-        if (this.idle()) return this.exitWith(ExitReason.HLT);
-        continue;
-      }
-      if (exit === CoreExit.Hcall && this.hcallInKernel()) continue;
-      if (exit === CoreExit.Watchdog && !this.watchdogCap) {
-        // Without KVM_CAP_PPC_BOOKE_WATCHDOG the final time-out does nothing (as KVM).
-        c.timers.watchdogExpired = false;
-        continue;
-      }
-      return this.coreExit(exit);
+      if (!handled) return this.coreExit(exit);
+      if (this.timesliceMs > 0 && performance.now() - start >= this.timesliceMs) return this.exitWith(ExitReason.INTR);
     }
   }
 
