@@ -26,7 +26,7 @@
 //   word 4  WAKE       generation counter bumped by every kick and input change (Atomics.wait target)
 //   word 5  EXT_EDGE   an edge-triggered external interrupt request (KVM_INTERRUPT_SET)
 //   word 6  EXT_UNSET  KVM_INTERRUPT_UNSET request: drop an edge request the vCPU already holds
-//   word 7  reserved
+//   word 7  MCHK_EDGE  a rising edge of LINE_MCHK not yet taken by the vCPU
 //   words 8..15 USER   reserved for userspace (e.g. a thread handoff); the vCPU never touches them
 //   --- tkvm extension (big-endian) ---
 //   2432 u64 hlt_wakeup_ns  with KVM_EXIT_HLT: ns until the next timer event, or 2^64-1 for none
@@ -77,6 +77,7 @@ export const Word = {
   WAKE: 4,
   EXT_EDGE: 5,
   EXT_UNSET: 6,
+  MCHK_EDGE: 7,
   /** First of the words reserved for userspace. */
   USER0: 8,
 } as const;
@@ -205,6 +206,8 @@ export function setRunLine(buffer: SharedArrayBuffer, line: number, level: boole
   if (typeof level !== 'boolean') fail('EINVAL', 'level must be a boolean');
   const words = wordsOf(buffer);
   if ((Atomics.exchange(words, Word.LINE_EXTERNAL + line, level ? 1 : 0) !== 0) === level) return;
+  // The machine-check input is edge-sensitive: remember the edge, however short the pulse.
+  if (level && Word.LINE_EXTERNAL + line === Word.LINE_MCHECK) Atomics.store(words, Word.MCHK_EDGE, 1);
   wake(words);
 }
 

@@ -18,7 +18,7 @@ import { setGuestDebug, type GuestDebug } from './debug.js';
 import { fail } from './errors.js';
 import { getOneReg, REG_LIST, setOneReg, type RegValue } from './onereg.js';
 import { decodeRegs, encodeRegs, readRegs, writeRegs, type KvmRegs } from './regs.js';
-import { interruptRun, KvmRun, RunOff, RUN_SIZE, Word } from './run.js';
+import { interruptRun, KvmRun, RunOff, RUN_SIZE, setRunLine, Word } from './run.js';
 import { getSregs, setSregs, type KvmSregs } from './sregs.js';
 import { GuestTlb, type KvmConfigTlb, type TlbSyncScope } from './swtlb.js';
 
@@ -65,8 +65,6 @@ export class Vcpu {
   private timesliceMs = 0;
   private watchdogCap = false;
   private destroyed = false;
-  /** Last machine-check input level seen (a machine check is taken on each rising edge). */
-  private mcheckLevel = false;
   /** The WAKE generation whose input changes this vCPU has taken in. */
   private seenWake = -1;
   /** KVM_SYNC_PPC_REGS requested for this run. */
@@ -193,11 +191,7 @@ export class Vcpu {
 
   /** Set an input line level (0 external, 1 critical, 2 machine check); used by Vm.irqLine. */
   setLine(line: number, level: boolean): void {
-    const words = this.run_.words;
-    if ((Atomics.exchange(words, Word.LINE_EXTERNAL + line, level ? 1 : 0) !== 0) !== level) {
-      Atomics.add(words, Word.WAKE, 1);
-      Atomics.notify(words, Word.WAKE);
-    }
+    setRunLine(this.run_.buffer, line, level);
   }
 
   // ---- capabilities ----
@@ -430,12 +424,10 @@ export class Vcpu {
     if (Atomics.exchange(words, Word.EXT_EDGE, 0) !== 0) c.extEdge = true;
     c.extLevel = Atomics.load(words, Word.LINE_EXTERNAL) !== 0;
     c.critLevel = Atomics.load(words, Word.LINE_CRITICAL) !== 0;
-    const mcheck = Atomics.load(words, Word.LINE_MCHECK) !== 0;
-    if (mcheck && !this.mcheckLevel) {
+    if (Atomics.exchange(words, Word.MCHK_EDGE, 0) !== 0) {
       c.mcheckPending = true;
       c.spr[SPR.MCSR] |= MCSR_MCP;
     }
-    this.mcheckLevel = mcheck;
     return Atomics.exchange(words, Word.KICK, 0) !== 0;
   }
 
