@@ -134,7 +134,7 @@ test('KVM_GET_DIRTY_LOG: pages the guest wrote, little-endian bits, cleared by t
   runExpect(t, ExitReason.INTR);
   const again = new Uint8Array(bm.length + 8).fill(0xff);
   t.vm.getDirtyLog(0, again);
-  assert.equal(again[0x10 >> 3], 1 << (0x10 & 7), 'cached store translations are logged after a harvest');
+  assert.deepEqual(again.subarray(0, bm.length), bm, 'cached store translations are logged after a harvest');
   assert.equal(again[bm.length], 0xff, 'bytes past the bitmap are untouched');
   throwsErrno(() => t.vm.getDirtyLog(0, new Uint8Array(4)), 'EFAULT');
   throwsErrno(() => t.vm.getDirtyLog(NR_MEMSLOTS), 'EINVAL');
