@@ -8,8 +8,9 @@ import { Ppce500 } from '../vmm/machine/ppce500.js';
 import { NodeConsole } from '../platform/node/console.js';
 import { parseRunArgs, UsageError, type RunArgs } from './args.js';
 import { Cap } from '../kvm/index.js';
+import { GuestTlbView } from '../vmm/debug/tlb.js';
 
-const USAGE = `usage: tkvm run -M ppce500 -cpu e500mc -m SIZE -kernel FILE [-append ARGS] [-nographic] [-no-reboot]
+const USAGE = `usage: tkvm run -M ppce500 -cpu e500mc -m SIZE -kernel FILE [-append ARGS] [-nographic] [-no-reboot] [-dump-tlb]
        tkvm --help | --version`;
 
 function readInput(path: string, what: string): Uint8Array {
@@ -36,6 +37,8 @@ async function run(args: RunArgs): Promise<number> {
     console_.attach({ input: (b) => machine.input(b), sendBreak: () => machine.uart.receiveBreak() });
     const ev = await m.runUntilEvent();
     console_.flush();
+    // The TLB as the guest left it, read through the API (QEMU's `info tlb` format).
+    if (args.dumpTlb && (quit || ev !== 'reset' || args.noReboot)) process.stderr.write(new GuestTlbView(m.vcpu, m.tlbArray).dump());
     if (quit) break;
     if (ev === 'reset' && !args.noReboot) continue;
     if (ev === 'error') {
