@@ -30,6 +30,7 @@
 //   words 8..15 USER   reserved for userspace (e.g. a thread handoff); the vCPU never touches them
 //   --- tkvm extension (big-endian) ---
 //   2432 u64 hlt_wakeup_ns  with KVM_EXIT_HLT: ns until the next timer event, or 2^64-1 for none
+//   2560..4095  reserved for userspace (e.g. data of a thread handoff); the vCPU never touches it
 
 import { KVM_INTERRUPT_SET, KVM_INTERRUPT_SET_LEVEL, KVM_INTERRUPT_UNSET } from './constants.js';
 import { fail } from './errors.js';
@@ -66,6 +67,7 @@ export const RunOff = {
   SYNC_REGS: 304,
   TKVM_WORDS: 2368,
   HLT_WAKEUP_NS: 2432,
+  USER_AREA: 2560,
 } as const;
 
 /** Index of the words in the Int32Array at TKVM_WORDS. */
