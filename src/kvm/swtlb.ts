@@ -296,7 +296,8 @@ export class GuestTlb {
     for (let i = first; i < end; i++) {
       const word = changed[i >>> 5];
       if (word === 0 && (i & 31) === 0 && i + 32 <= end) {
-        if (out !== null) for (let k = i; k < i + 32; k++) out[k >>> 3] &= ~(1 << (k & 7));
+        // A whole 32-entry word unchanged: its 4 bitmap bytes are zero.
+        if (out !== null) out.fill(0, i >>> 3, (i >>> 3) + 4);
         i += 31;
         continue;
       }

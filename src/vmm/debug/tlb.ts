@@ -10,8 +10,12 @@ import {
   tsizeBytes, type Vcpu,
 } from '../../kvm/index.js';
 
-/** How the view synchronizes before a translation: the whole TLB, or only the TLB0 set and TLB1 it needs. */
-export type SyncPolicy = 'full' | 'set';
+/**
+ * How the view synchronizes before a translation: the whole TLB, only the
+ * TLB0 set and TLB1 it needs, or not at all ('none': only right for the
+ * always-synchronized mode, where the array is the TLB after every exit).
+ */
+export type SyncPolicy = 'full' | 'set' | 'none';
 
 export interface TlbEntry {
   index: number;
@@ -109,7 +113,7 @@ export class GuestTlbView {
     const set = ((ea >>> 12) & (TLB0_SETS - 1));
     if (this.policy === 'full') {
       this.syncScope();
-    } else {
+    } else if (this.policy === 'set') {
       this.syncScope({ tlb: 0, set });
       this.syncScope({ tlb: 1 });
     }
