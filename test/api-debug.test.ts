@@ -5,7 +5,7 @@ import {
   Cap, ExitReason, KVM_GUESTDBG_ENABLE, KVM_GUESTDBG_SINGLESTEP, KVM_GUESTDBG_USE_HW_BP, KVM_GUESTDBG_USE_SW_BP,
   KVMPPC_DEBUG_BREAKPOINT, KVMPPC_DEBUG_NONE, KVMPPC_DEBUG_WATCH_READ, KVMPPC_DEBUG_WATCH_WRITE, Reg,
 } from '../src/kvm/index.js';
-import { addi, b, li, li32, lwz, SW_BREAK, stw, ehpriv } from './support/asm.js';
+import { addi, b, li, li32, lwz, sc, SW_BREAK, stw, ehpriv } from './support/asm.js';
 import { CODE, MMIO_EA, makeVm, poke, runExpect, runExpectVector, throwsErrno, type TestVm } from './support/guest.js';
 
 const ON = KVM_GUESTDBG_ENABLE;
@@ -47,6 +47,15 @@ test('single step over an MMIO store: the MMIO exit, then the step completes on 
   expectDebug(t, KVMPPC_DEBUG_NONE, CODE + 8, 'ori');
   runExpect(t, ExitReason.MMIO, 'the store');
   expectDebug(t, KVMPPC_DEBUG_NONE, CODE + 12, 'the store completed');
+  assert.equal(t.vcpu.getRegs().gpr[6], 0);
+});
+
+test('single step over a hypercall the kernel answers stops right after it', () => {
+  const t = makeVm({ code: [...li32(11, 0x002a0003), sc(1), li(6, 1), b(0)] });
+  t.vcpu.setGuestDebug({ control: ON | KVM_GUESTDBG_SINGLESTEP });
+  expectDebug(t, KVMPPC_DEBUG_NONE, CODE + 4, 'lis');
+  expectDebug(t, KVMPPC_DEBUG_NONE, CODE + 8, 'ori');
+  expectDebug(t, KVMPPC_DEBUG_NONE, CODE + 12, 'sc 1 (KVM_HC_FEATURES)');
   assert.equal(t.vcpu.getRegs().gpr[6], 0);
 });
 

@@ -402,6 +402,11 @@ export class Vcpu {
           break;
         case CoreExit.Hcall:
           handled = this.hcallInKernel();
+          if (handled && c.debug.singleStep) {
+            // The `sc 1` the kernel answered was the step.
+            c.debugExit(c.pc, 0);
+            return this.coreExit(CoreExit.Debug);
+          }
           break;
         case CoreExit.Watchdog:
           // Without KVM_CAP_PPC_BOOKE_WATCHDOG the final time-out does nothing (as KVM).
