@@ -66,14 +66,15 @@ test('KVM_ENABLE_CAP rejects unknown capabilities, flags and arguments', () => {
 test('TKVM_CAP_ICOUNT_CLOCK keeps the time base and the decrementer running, then counts instructions', () => {
   const t = makeVm({ code: [addi(3, 3, 1), b(-4)] });
   const s = t.vcpu.getSregs();
-  s.e.dec = 1_000_000;
+  s.e.dec = 2_000_000_000;
   s.e.updateSpecial = 4;
   t.vcpu.setSregs(s);
   const before = t.vcpu.getSregs();
   t.vcpu.enableCap(Cap.TKVM_ICOUNT_CLOCK, [0]); // 1 ns per instruction: 0.4 ticks
   const after = t.vcpu.getSregs();
-  assert.ok(after.e.tb >= before.e.tb && after.e.tb - before.e.tb < 4_000_000n, 'TB continues');
-  assert.ok(after.e.dec <= before.e.dec && before.e.dec - after.e.dec < 4_000_000, 'DEC continues');
+  // (A second of slack: the machine may be busy.)
+  assert.ok(after.e.tb >= before.e.tb && after.e.tb - before.e.tb < 400_000_000n, 'TB continues');
+  assert.ok(after.e.dec <= before.e.dec && before.e.dec - after.e.dec < 400_000_000, 'DEC continues');
   t.vcpu.enableCap(Cap.TKVM_RUN_TIMESLICE, [5000]);
   runExpect(t, ExitReason.INTR);
   const n = t.vcpu.getRegs().gpr[3] * 2; // two instructions per iteration
