@@ -32,7 +32,7 @@ export const Command = { RUN: 1, SYNC_TLB: 2, STOP: 3 } as const;
 export const CHANGED_BITMAP_OFFSET = RunOff.USER_AREA;
 
 /** Spin iterations before sleeping in Atomics.wait. */
-export const DEFAULT_SPIN = 20000;
+export const DEFAULT_SPIN = 2000;
 
 /**
  * Wait while words[STATE] is `a` or `b` (the states in which the other side
