@@ -24,7 +24,10 @@ import { TlbArray } from './mmu/tlbarray.js';
 import { HID0_DAPUEN, IVOR, MSR, TCR, TSR } from './regbits.js';
 import { SPR, sprDefs } from './spr.js';
 import { Timers } from './timers.js';
-import { TranslationCache } from './mmu/tcache.js';
+import { TC_MASK, TranslationCache } from './mmu/tcache.js';
+import { debugAfter, debugBefore, debugIrpt, guestDebugEnabled } from './guest-debug.js';
+import { COMPILE_THRESHOLD, interpretBlock, newBlock } from './exec/blocks.js';
+import { compileBlock } from './exec/compile.js';
 
 export const enum CoreExit {
   /** The instruction budget ran out; nothing to report. */
@@ -196,6 +199,16 @@ export class Cpu {
       this.waiting = true;
       this.sliceEnd = 0;
     }
+    if (((old ^ v) & MSR.DE) !== 0) this.debugChanged();
+  }
+
+  /** True while the guest's own debug events need the per-instruction debug loop. */
+  guestDebug = false;
+
+  /** MSR[DE] or a debug control register changed. */
+  debugChanged(): void {
+    this.guestDebug = guestDebugEnabled(this);
+    this.sliceEnd = 0;
   }
 
   setPid(v: number): void {
@@ -253,6 +266,7 @@ export class Cpu {
     this.waiting = false;
     this.nip = (spr[SPR.IVPR] & 0xffff0000) | (this.ivor(ivor) & 0xfff0);
     this.sliceEnd = 0;
+    if (cls === IntClass.Base && this.guestDebug) debugIrpt(this);
   }
 
   ivor(n: number): number {
@@ -366,8 +380,8 @@ export class Cpu {
       if (n > DEFAULT_SLICE) n = DEFAULT_SLICE;
       const untilEvent = timers.insnsUntilEvent(now);
       if (n > untilEvent) n = untilEvent < 1 ? 1 : untilEvent;
-      if (this.debug.active) this.runSliceDebug(n);
-      else this.runSlice(n);
+      if (this.debug.active || this.guestDebug) this.runSliceDebug(n);
+      else this.runSliceBlocks(n);
       if (this.exit !== CoreExit.None) return this.exit;
     }
     return this.exit;
@@ -407,6 +421,59 @@ export class Cpu {
     this.icount += i;
   }
 
+  /**
+   * The loop over decoded blocks (exec/blocks.ts): fetch translation once per
+   * block through the fetch entries of the translation cache, blocks looked
+   * up by page offset, hot blocks compiled (exec/compile.ts).
+   */
+  runSliceBlocks(n: number): void {
+    const tc = this.tc;
+    const xTag = tc.xTag, xCode = tc.xCode;
+    let pc = this.pc;
+    let i = 0;
+    this.sliceEnd = n;
+    while (i < this.sliceEnd) {
+      this.pc = pc;
+      const x = (pc >>> 12) & TC_MASK;
+      let page = xTag[x] === ((pc & 0xfffff000) | tc.ictx) ? xCode[x] : tc.enterPage(pc);
+      if (page === undefined) {
+        if (this.abort) {
+          // ISI or ITLB error on the fetch.
+          this.abort = false;
+          pc = this.nip;
+          continue;
+        }
+        // Not executable through blocks (little-endian page, MMIO): one instruction at a time.
+        const before = this.icount, end = this.sliceEnd;
+        this.runSlice(1);
+        i += this.icount - before;
+        this.icount = before;
+        if (this.sliceEnd !== 0) this.sliceEnd = end;
+        pc = this.pc;
+        if (this.exit !== CoreExit.None) break;
+        continue;
+      }
+      const off = pc & 0xfff;
+      let b = page.blocks[off >>> 2];
+      if (b === undefined) b = newBlock(this, page, off);
+      let k: number;
+      if (b.fn !== null) {
+        k = b.fn(this);
+      } else {
+        if (++b.execs >= COMPILE_THRESHOLD) b.fn = compileBlock(b);
+        k = interpretBlock(this, b, pc);
+      }
+      i += k;
+      pc = this.nip;
+    }
+    if (this.abort) {
+      this.abort = false;
+      i--;
+    }
+    this.pc = pc;
+    this.icount += i;
+  }
+
   /** The loop with host debug checks (breakpoints, single step) before and after each instruction. */
   runSliceDebug(n: number): void {
     const tc = this.tc;
@@ -431,10 +498,16 @@ export class Cpu {
         pc = this.nip;
         break;
       }
+      const name = this.guestDebug ? this.decoder.lookup(w)?.name : undefined;
+      if (this.guestDebug && debugBefore(this, pc, name)) {
+        pc = this.nip;
+        break;
+      }
       this.nip = (pc + 4) | 0;
       dbg.skipWatch = resuming;
       primary[w >>> 26](this, w);
       dbg.skipWatch = false;
+      if (this.guestDebug && !this.abort && this.exit === CoreExit.None) debugAfter(this, pc, name);
       pc = this.nip;
       i++;
       if (this.exit !== CoreExit.None) break;
@@ -462,7 +535,14 @@ export class Cpu {
     this.mmioLogLen++;
     this.mmioLogPos = 0;
     this.exit = CoreExit.None;
-    this.runSlice(1);
+    if (this.debug.active || this.guestDebug) {
+      // Debug events of the completed instruction still happen; a host
+      // breakpoint on it has already been reported.
+      this.debug.resumePc = this.pc;
+      this.runSliceDebug(1);
+    } else {
+      this.runSlice(1);
+    }
     this.mmioLogPos = 0;
     if ((this.exit as CoreExit) !== CoreExit.Mmio) this.mmioLogLen = 0;
     return this.exit;

@@ -178,10 +178,14 @@ export function writeSpecial(c: Cpu, n: number, v: number): void {
       c.spr[n] = v & ~0x00000102;
       return;
     case SPR.MMUCSR0: mmucsr0Write(c, v); return;
+    case SPR.BUCSR:
+      // Branch unit: the branch-buffer flash invalidate (BBFI) completes at once.
+      c.spr[SPR.BUCSR] = v & ~0x00000200;
+      return;
     case SPR.DBCR0: case SPR.DBCR1: case SPR.DBCR2:
     case SPR.IAC1: case SPR.IAC2: case SPR.DAC1: case SPR.DAC2:
       c.spr[n] = n === SPR.IAC1 || n === SPR.IAC2 ? v & ~3 : v;
-      c.sliceEnd = 0;
+      c.debugChanged();
       return;
     default: c.spr[n] = v;
   }
@@ -210,6 +214,13 @@ function nop(_c: Cpu, _w: number): void {}
 function cacheOpLoad(c: Cpu, w: number): void {
   translateData(c, eaX(c, w), false);
 }
+/** icbi: translated like a load; drops the decoded blocks of the page. */
+function icbi(c: Cpu, w: number): void {
+  const pa = translateData(c, eaX(c, w), false);
+  if (pa < 0) return;
+  c.mem.find(pa)?.dropCode(pa);
+}
+
 /** dcbi: privileged, translated like a store. */
 function dcbi(c: Cpu, w: number): void {
   if (!privileged(c)) return;
@@ -239,6 +250,7 @@ function dcbz(c: Cpu, w: number): void {
   if (slot !== null && !slot.readonly && pa + CACHE_LINE <= slot.base + slot.size) {
     slot.u8.fill(0, pa - slot.base, pa - slot.base + CACHE_LINE);
     if (slot.logDirty) slot.markDirty(pa);
+    slot.dropCode(pa);
     return;
   }
   // Not RAM (MMIO is cache-inhibited on this machine).
@@ -275,6 +287,6 @@ export const systemInsns: InsnDef[] = [
   X('sync', 31, 598, 'l', nop),
   X('dcba', 31, 758, 'ra0,rb', nop),
   X('mbar', 31, 854, 'mo', nop),
-  X('icbi', 31, 982, 'ra0,rb', cacheOpLoad),
+  X('icbi', 31, 982, 'ra0,rb', icbi),
   X('dcbz', 31, 1014, 'ra0,rb', dcbz),
 ];
