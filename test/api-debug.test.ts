@@ -143,3 +143,21 @@ test('KVM_SET_GUEST_DEBUG rejects what e500mc cannot do and then changes nothing
   throwsErrno(() => t.vcpu.setGuestDebug(null as never), 'EFAULT');
   expectDebug(t, KVMPPC_DEBUG_NONE, CODE + 4, 'still single-stepping');
 });
+
+test('userspace code changes reach a vCPU that already ran the code, after vm.invalidateCode', () => {
+  const t = makeVm({ code: [addi(3, 3, 1), addi(3, 3, 1), addi(3, 3, 1), b(-12)] });
+  t.vcpu.enableCap(Cap.TKVM_RUN_TIMESLICE, [2000]);
+  runExpect(t, ExitReason.INTR, 'the loop runs (and gets decoded)');
+  poke(t, CODE + 4, [SW_BREAK]);
+  t.vm.invalidateCode(CODE, 16);
+  t.vcpu.setGuestDebug({ control: ON | KVM_GUESTDBG_USE_SW_BP });
+  expectDebug(t, KVMPPC_DEBUG_NONE, CODE + 4, 'the breakpoint userspace inserted');
+  poke(t, CODE + 4, [addi(4, 4, 1)]);
+  t.vm.invalidateCode(0, 16 << 20);
+  t.vcpu.setGuestDebug({ control: 0 });
+  runExpect(t, ExitReason.INTR);
+  assert.ok(t.vcpu.getRegs().gpr[4] > 10, 'the new instruction runs');
+  throwsErrno(() => t.vm.invalidateCode(-1, 4), 'EINVAL');
+  throwsErrno(() => t.vm.invalidateCode(2 ** 36, 4), 'EINVAL');
+  t.vm.invalidateCode(0xfe0000000, 4096); // no RAM there: nothing to do
+});

@@ -169,6 +169,27 @@ export class Vm implements VcpuHost {
     return out;
   }
 
+  /**
+   * tkvm: userspace changed guest memory that may hold instructions (a
+   * software breakpoint, code it loaded, a restored snapshot). The vCPUs keep
+   * decoded instructions per physical page, the way a processor keeps an
+   * instruction cache; this drops what they decoded from [guestPhysAddr,
+   * guestPhysAddr + size). It is the counterpart of the instruction-cache
+   * flush a VMM does on a real ppc host after writing guest code (the guest's
+   * own stores and icbi need nothing). Ranges without RAM are ignored.
+   */
+  invalidateCode(guestPhysAddr: number, size: number): void {
+    this.alive();
+    if (!Number.isSafeInteger(guestPhysAddr) || guestPhysAddr < 0) fail('EINVAL', `guest_phys_addr ${String(guestPhysAddr)} is not a u64`);
+    if (!Number.isSafeInteger(size) || size < 0) fail('EINVAL', `size ${String(size)} is not a u64`);
+    if (guestPhysAddr + size > PHYS_LIMIT) fail('EINVAL', 'range extends beyond the 36-bit physical address space');
+    const end = guestPhysAddr + size;
+    for (const { ram } of this.regions.values()) {
+      const lo = Math.max(guestPhysAddr, ram.base), hi = Math.min(end, ram.base + ram.size);
+      for (let pa = lo - ((lo - ram.base) % PAGE_SIZE); pa < hi; pa += PAGE_SIZE) ram.dropCode(pa);
+    }
+  }
+
   /** KVM_CREATE_VCPU. */
   createVcpu(id: number): Vcpu {
     this.alive();
