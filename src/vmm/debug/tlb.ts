@@ -52,6 +52,9 @@ export class GuestTlbView {
   private readonly scratch = new Uint8Array(TLB_BITMAP_BYTES);
   /** Entries reported changed by this view's syncs and not yet checkpointed. */
   private readonly pending = new Uint8Array(TLB_BITMAP_BYTES);
+  /** Scopes reused by every translation (no allocation per walk). */
+  private readonly setScope = { tlb: 0, set: 0 };
+  private readonly tlb1Scope = { tlb: 1 };
 
   constructor(private readonly vcpu: Vcpu, readonly array: Uint8Array, readonly policy: SyncPolicy = 'full') {
     if (array.byteLength < TLB_BYTES) throw new RangeError(`the shared TLB array needs ${TLB_BYTES} bytes`);
@@ -114,8 +117,9 @@ export class GuestTlbView {
     if (this.policy === 'full') {
       this.syncScope();
     } else if (this.policy === 'set') {
-      this.syncScope({ tlb: 0, set });
-      this.syncScope({ tlb: 1 });
+      this.setScope.set = set;
+      this.syncScope(this.setScope);
+      this.syncScope(this.tlb1Scope);
     }
     for (let w = 0; w < TLB0_WAYS; w++) {
       const i = set * TLB0_WAYS + w;
