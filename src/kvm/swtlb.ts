@@ -297,7 +297,10 @@ export class GuestTlb {
       const word = changed[i >>> 5];
       if (word === 0 && (i & 31) === 0 && i + 32 <= end) {
         // A whole 32-entry word unchanged: its 4 bitmap bytes are zero.
-        if (out !== null) out.fill(0, i >>> 3, (i >>> 3) + 4);
+        if (out !== null) {
+          const o = i >>> 3;
+          out[o] = out[o + 1] = out[o + 2] = out[o + 3] = 0;
+        }
         i += 31;
         continue;
       }
