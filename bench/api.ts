@@ -230,7 +230,7 @@ export async function benchApi(): Promise<Record<string, unknown>> {
   out.mmio = {
     sameThreadNs: same,
     sameThreadIcountClockNs: sameIcount,
-    crossThreadSpinNs: await crossThreadMmio(2000, 50_000),
+    crossThreadAdaptiveNs: await crossThreadMmio(2000, 50_000),
     crossThreadBlockingNs: await crossThreadMmio(0, 5_000),
     kvmX86RoundTripNs: KVM_X86_MMIO_ROUND_TRIP_US * 1000,
     speedupSameThreadVsKvm: (KVM_X86_MMIO_ROUND_TRIP_US * 1000) / same,
@@ -258,7 +258,7 @@ async function main(): Promise<void> {
     'MMIO exit round trip (guest store -> exit -> handler -> resume)   tkvm        real KVM (x86 host)',
     `  same thread                                                  ${fmt(mmio.sameThreadNs).padStart(6)} ns   ${fmt(mmio.kvmX86RoundTripNs)} ns  (${fmt(mmio.speedupSameThreadVsKvm, 1)}x faster)`,
     `  same thread, icount clock                                    ${fmt(mmio.sameThreadIcountClockNs).padStart(6)} ns`,
-    `  across threads, spinning handoff                             ${fmt(mmio.crossThreadSpinNs).padStart(6)} ns`,
+    `  across threads, adaptive spin, then Atomics.wait            ${fmt(mmio.crossThreadAdaptiveNs).padStart(6)} ns`,
     `  across threads, blocking handoff (Atomics.wait)              ${fmt(mmio.crossThreadBlockingNs).padStart(6)} ns`,
     `trivial ioctl: KVM_CHECK_EXTENSION                             ${fmt(io.checkExtensionNs, 1).padStart(6)} ns   ${fmt(io.kvmX86TrivialIoctlNs)} ns`,
     `               KVM_GET_ONE_REG (TCR)                           ${fmt(io.getOneRegNs, 1).padStart(6)} ns`,

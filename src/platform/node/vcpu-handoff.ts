@@ -31,8 +31,34 @@ export const Command = { RUN: 1, SYNC_TLB: 2, STOP: 3 } as const;
 /** Where SYNC_TLB leaves its changed-entry bitmap (TLB_BITMAP_BYTES). */
 export const CHANGED_BITMAP_OFFSET = RunOff.USER_AREA;
 
-/** Spin iterations before sleeping in Atomics.wait. */
+/** Spin iterations before sleeping in Atomics.wait (the most an adaptive waiter spins). */
 export const DEFAULT_SPIN = 2000;
+
+/**
+ * A waiter that spins only while spinning pays: after a wait that had to
+ * sleep it halves its spin budget, after one that ended while spinning it
+ * doubles it (up to `max`). With an idle core for each thread a round trip
+ * then costs no futex wake-up; on a machine with no idle core, where a spin
+ * only burns the other thread's time slice, it soon blocks at once.
+ */
+export class Waiter {
+  private budget: number;
+  constructor(readonly max: number) {
+    this.budget = max;
+  }
+  wait(words: Int32Array, a: number, timeoutMs = Infinity, b = a): number {
+    const n = this.budget;
+    for (let i = 0; i < n; i++) {
+      const s = Atomics.load(words, H.STATE);
+      if (s !== a && s !== b) {
+        this.budget = Math.min(this.max, Math.max(16, n * 2));
+        return s;
+      }
+    }
+    this.budget = n >>> 1;
+    return waitWhile(words, a, 0, timeoutMs, b);
+  }
+}
 
 /**
  * Wait while words[STATE] is `a` or `b` (the states in which the other side

@@ -13,7 +13,7 @@ import {
   KvmRun, KVM_REGS_BYTES, RunOff, TLB_BITMAP_BYTES, decodeKvmRegs, interruptRun, kickRun, setRunLine,
   type KvmRegs, type KvmSregs, type UserMemoryRegion,
 } from '../../kvm/index.js';
-import { CHANGED_BITMAP_OFFSET, Command, DEFAULT_SPIN, H, State, publish, waitWhile } from './vcpu-handoff.js';
+import { CHANGED_BITMAP_OFFSET, Command, DEFAULT_SPIN, H, State, publish, Waiter } from './vcpu-handoff.js';
 
 export interface VcpuThreadConfig {
   vcpuId?: number;
@@ -27,7 +27,7 @@ export interface VcpuThreadConfig {
   regs?: KvmRegs;
   /** Mirror kvm_regs into the run structure at every exit (KVM_CAP_SYNC_REGS). */
   syncRegs?: boolean;
-  /** Spin iterations before a blocking wait, on both sides. */
+  /** Most spin iterations before a blocking wait, on both sides (adaptive; 0: always block). */
   spin?: number;
 }
 
@@ -43,12 +43,12 @@ export class VcpuThreadError extends Error {
 export class VcpuThread {
   readonly run: KvmRun;
   private readonly words: Int32Array;
-  private readonly spin: number;
+  private readonly waiter: Waiter;
 
   private constructor(readonly worker: Worker, runBuffer: SharedArrayBuffer, spin: number) {
     this.run = new KvmRun(runBuffer);
     this.words = this.run.words;
-    this.spin = spin;
+    this.waiter = new Waiter(spin);
   }
 
   /** Start the thread; resolves once the vCPU exists and is running. */
@@ -79,7 +79,7 @@ export class VcpuThread {
    */
   waitExit(timeoutMs = Infinity): number {
     // COMMAND: the vCPU thread has not yet taken the last resume().
-    const s = waitWhile(this.words, State.RUNNING, this.spin, timeoutMs, State.COMMAND);
+    const s = this.waiter.wait(this.words, State.RUNNING, timeoutMs, State.COMMAND);
     if (s === State.RUNNING || s === State.COMMAND) return -1;
     if (s === State.STOPPED) throw new VcpuThreadError('the vCPU thread stopped');
     return this.published();
@@ -140,7 +140,7 @@ export class VcpuThread {
    */
   syncTlb(changed?: Uint8Array): number {
     this.command(Command.SYNC_TLB);
-    const s = waitWhile(this.words, State.COMMAND, this.spin);
+    const s = this.waiter.wait(this.words, State.COMMAND);
     if (s !== State.EXITED) throw new VcpuThreadError('the vCPU thread stopped');
     const n = Atomics.load(this.words, H.RESULT);
     if (n < 0) throw new VcpuThreadError(`TKVM_SYNC_TLB failed with errno ${-n}`);

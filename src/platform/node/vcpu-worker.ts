@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import {
   Cap, KVM_MMU_FSL_BOOKE_NOHV, KvmError, TLB_BITMAP_BYTES, TLB_BYTES, e500mcTlbParams, openKvm,
 } from '../../kvm/index.js';
-import { CHANGED_BITMAP_OFFSET, Command, DEFAULT_SPIN, H, State, publish, waitWhile } from './vcpu-handoff.js';
+import { CHANGED_BITMAP_OFFSET, Command, DEFAULT_SPIN, H, State, publish, Waiter } from './vcpu-handoff.js';
 import type { VcpuThreadConfig } from './vcpu-thread.js';
 
 function main(cfg: VcpuThreadConfig): void {
@@ -27,7 +27,7 @@ function main(cfg: VcpuThreadConfig): void {
   const run = vcpu.runStructure;
   if (cfg.syncRegs) run.validRegs = 1n;
   const words = run.words;
-  const spin = cfg.spin ?? DEFAULT_SPIN;
+  const waiter = new Waiter(cfg.spin ?? DEFAULT_SPIN);
   const changed = run.u8.subarray(CHANGED_BITMAP_OFFSET, CHANGED_BITMAP_OFFSET + TLB_BITMAP_BYTES);
   Atomics.store(words, H.STATE, State.RUNNING);
   parentPort!.postMessage({ runBuffer: vcpu.runBuffer });
@@ -43,7 +43,7 @@ function main(cfg: VcpuThreadConfig): void {
     Atomics.add(words, H.EXITS, 1);
     publish(words, State.EXITED);
     for (;;) {
-      waitWhile(words, State.EXITED, spin);
+      waiter.wait(words, State.EXITED);
       const cmd = Atomics.load(words, H.CMD);
       if (cmd === Command.RUN) {
         Atomics.store(words, H.STATE, State.RUNNING);
