@@ -19,6 +19,8 @@ export interface RunArgs {
   noReboot: boolean;
   trace: Set<string>;
   icount?: number;
+  /** Print the guest TLB (QEMU's `info tlb` format) on stderr when the guest exits. */
+  dumpTlb: boolean;
 }
 
 const MIN_RAM = 16 * 1024 * 1024;
@@ -36,7 +38,7 @@ export function parseSize(s: string): number {
 export function parseRunArgs(argv: string[]): RunArgs {
   const a: RunArgs = {
     machine: 'ppce500', cpu: 'e500mc', ramBytes: 128 * 1024 * 1024, append: '', nographic: false,
-    serial: 'stdio', monitor: 'none', noReboot: false, trace: new Set(),
+    serial: 'stdio', monitor: 'none', noReboot: false, trace: new Set(), dumpTlb: false,
   };
   let i = 0;
   const value = (flag: string): string => {
@@ -71,6 +73,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
       case '-serial': a.serial = value(raw); break;
       case '-monitor': a.monitor = value(raw); break;
       case '-no-reboot': a.noReboot = true; break;
+      case '-dump-tlb': a.dumpTlb = true; break;
       case '-icount': {
         const v = value(raw);
         const m = /^(?:shift=)?(\d+)/.exec(v);

@@ -8,8 +8,9 @@ import { Ppce500 } from '../vmm/machine/ppce500.js';
 import { NodeConsole } from '../platform/node/console.js';
 import { parseRunArgs, UsageError, type RunArgs } from './args.js';
 import { Cap } from '../kvm/index.js';
+import { GuestTlbView } from '../vmm/debug/tlb.js';
 
-const USAGE = `usage: tkvm run -M ppce500 -cpu e500mc -m SIZE -kernel FILE [-append ARGS] [-nographic] [-no-reboot]
+const USAGE = `usage: tkvm run -M ppce500 -cpu e500mc -m SIZE -kernel FILE [-append ARGS] [-nographic] [-no-reboot] [-dump-tlb]
        tkvm --help | --version`;
 
 function readInput(path: string, what: string): Uint8Array {
@@ -30,12 +31,14 @@ async function run(args: RunArgs): Promise<number> {
   let m: Ppce500 | null = null;
   for (;;) {
     m = new Ppce500({ ramBytes: args.ramBytes, output: console_.write, trace });
-    if (args.icount !== undefined) m.vcpu.enableCap(Cap.TKVM_ICOUNT_CLOCK, [0.4 * Math.pow(2, args.icount)]);
+    if (args.icount !== undefined) m.vcpu.enableCap(Cap.TKVM_ICOUNT_CLOCK, [args.icount]);
     directBoot(m, { kernel, kernelName: args.kernel, bootargs: args.append });
     const machine = m;
     console_.attach({ input: (b) => machine.input(b), sendBreak: () => machine.uart.receiveBreak() });
     const ev = await m.runUntilEvent();
     console_.flush();
+    // The TLB as the guest left it, read through the API (QEMU's `info tlb` format).
+    if (args.dumpTlb && (quit || ev !== 'reset' || args.noReboot)) process.stderr.write(new GuestTlbView(m.vcpu, m.tlbArray).dump());
     if (quit) break;
     if (ev === 'reset' && !args.noReboot) continue;
     if (ev === 'error') {

@@ -94,12 +94,34 @@ export function st64(c: Cpu, ea: number, hi: number, lo: number): void {
 
 // ---- slow paths ----
 
+/** Debug status of a watchpoint exit (Cpu.debugExitStatus). */
+export const WATCH_READ_STATUS = 3;
+export const WATCH_WRITE_STATUS = 4;
+
+/**
+ * Host watchpoints (KVM_SET_GUEST_DEBUG): stop before an access that touches
+ * a watched range. The instruction does not complete and is executed again
+ * when the vCPU resumes. Only reached with the translation cache disabled.
+ */
+function watchHit(c: Cpu, ea: number, size: number, store: boolean): boolean {
+  const d = c.debug;
+  if (d.skipWatch) return false;
+  const k = d.watchAt(ea, size, store ? 2 : 1);
+  if (k < 0) return false;
+  d.watchHitAddr = d.watch[k].addr;
+  c.debugExit(c.pc, store ? WATCH_WRITE_STATUS : WATCH_READ_STATUS);
+  c.nip = c.pc;
+  c.abort = true;
+  return true;
+}
+
 const scratch = new Uint8Array(8);
 const scratchView = new DataView(scratch.buffer);
 
 /** Memory-order bytes of an access of `size` at ea into `scratch`; false if the instruction must stop. */
 function readBytes(c: Cpu, ea: number, size: number): boolean {
   const tc = c.tc;
+  if (tc.disabled && watchHit(c, ea, size, false)) return false;
   if (tc.memGeneration !== c.mem.generation) tc.flush();
   if (((ea & 0xfff) + size) > 0x1000) {
     // Crosses a page: translate both pages first so a fault leaves nothing done.
@@ -216,6 +238,7 @@ function loadSlow64(c: Cpu, ea: number, out: Int32Array): void {
 
 function storeSlow(c: Cpu, ea: number, size: number, v: number, lo: number): void {
   const tc = c.tc;
+  if (tc.disabled && watchHit(c, ea, size, true)) return;
   if (tc.memGeneration !== c.mem.generation) tc.flush();
   const crosses = ((ea & 0xfff) + size) > 0x1000;
   const split = crosses ? 0x1000 - (ea & 0xfff) : size;
@@ -263,8 +286,9 @@ function storeSlow(c: Cpu, ea: number, size: number, v: number, lo: number): voi
   }
 }
 
-/** Physical address of a data access without performing it (dcbz, lwarx); -1 after a fault. */
-export function translateData(c: Cpu, ea: number, store: boolean): number {
+/** Physical address of a data access of `size` bytes without performing it (dcbz, stwcx.); -1 after a fault. */
+export function translateData(c: Cpu, ea: number, store: boolean, size = 1): number {
+  if (store && c.tc.disabled && watchHit(c, ea, size, true)) return -1;
   if (c.tc.memGeneration !== c.mem.generation) c.tc.flush();
   return c.tc.translate(ea, store ? Access.Store : Access.Load);
 }

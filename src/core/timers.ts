@@ -179,14 +179,17 @@ function wdtBit(tcr: number): number {
   return 63 - ((((tcr >>> TCR.WPEXT_SHIFT) & 0xf) << 2) | ((tcr >>> TCR.WP_SHIFT) & 3));
 }
 
+/** 2^k for the 64 time-base bits (Math.pow was a tenth of an MMIO exit round trip). */
+const POW2 = Float64Array.from({ length: 65 }, (_, k) => 2 ** k);
+
 /** Number of 0->1 transitions of bit k of the time base in (a, b]. */
 function transitions(a: number, b: number, k: number): number {
-  const half = Math.pow(2, k), period = half * 2;
+  const half = POW2[k], period = POW2[k + 1];
   return Math.floor((b - half) / period) - Math.floor((a - half) / period);
 }
 
 /** The first time-base value after tb at which bit k goes 0->1. */
 function nextTransition(tb: number, k: number): number {
-  const half = Math.pow(2, k), period = half * 2;
+  const half = POW2[k], period = POW2[k + 1];
   return (Math.floor((tb - half) / period) + 1) * period + half;
 }

@@ -79,14 +79,27 @@ function sc(c: Cpu, w: number): void {
   c.interrupt(IVOR.SYSCALL, c.nip, IntClass.Base);
 }
 
-/** The instruction KVM for e500mc uses as a software breakpoint (ehpriv with OC = 1). */
+/** ehpriv with OC = 1: KVM for e500mc emulates it as a debug exit (EHPRIV_OC_DEBUG). */
 export const DEBUG_INST = 0x7c000a1c | 0;
+
+/**
+ * The software breakpoint KVM reports in KVM_REG_PPC_DEBUG_INST on Book E
+ * (KVMPPC_INST_SW_BREAKPOINT, Linux 6.1): an illegal instruction that, with
+ * KVM_GUESTDBG_USE_SW_BP, leaves the guest instead of raising a program
+ * interrupt.
+ */
+export const SW_BREAKPOINT_INST = 0x00dddd00;
+
+/** A software breakpoint: leave the core before the instruction at pc (debug status 2). */
+export function softwareBreakpoint(c: Cpu): void {
+  c.debugExit(c.pc, 2);
+  c.nip = c.pc;
+  c.abort = true;
+}
 
 function ehpriv(c: Cpu, w: number): void {
   if (w === DEBUG_INST && c.debug.swBreak) {
-    c.debugExit(c.pc, 2);
-    c.nip = c.pc;
-    c.abort = true;
+    softwareBreakpoint(c);
     return;
   }
   // Without a hypervisor to claim it, ehpriv is not an instruction of the guest.
@@ -237,7 +250,7 @@ export const CACHE_LINE = 64;
 /** dcbz: zero a 64-byte line; write-through or cache-inhibited pages raise alignment (e500mc). */
 function dcbz(c: Cpu, w: number): void {
   const ea = eaX(c, w) & ~(CACHE_LINE - 1);
-  const pa = translateData(c, ea, true);
+  const pa = translateData(c, ea, true, CACHE_LINE);
   if (pa < 0) return;
   if ((c.tc.lastWimge & (MAS.WIMGE_W | MAS.WIMGE_I)) !== 0) {
     raiseAlignment(c, eaX(c, w), true);
