@@ -156,13 +156,16 @@ static void decrementer(void) {
   report_arch("writing DEC = 0 does not set TSR[DIS]", (tsr0 & TSR_DIS) == 0, (tsr0 & TSR_DIS) != 0, "dec-zero-write");
   mtspr(SPR_TSR, TSR_DIS);
 
-  /* wait ends on the interrupt. */
+  /* wait ends on the interrupt. The decrementer reloads, so an interrupt
+     that comes before the wait (a busy host) is followed by another. */
   n_dec = 0;
-  mtspr(SPR_TCR, TCR_DIE);
+  mtspr(SPR_DECAR, 40000);
+  mtspr(SPR_TCR, TCR_DIE | TCR_ARE);
   mtspr(SPR_DEC, 40000);
   __asm__ __volatile__("wrteei 1\n wait\n wrteei 0" : : : "memory");
-  report_eq("wait returns after the decrementer interrupt", n_dec, 1);
   mtspr(SPR_TCR, 0);
+  mtspr(SPR_DEC, 0);
+  report("wait returns after a decrementer interrupt", n_dec >= 1);
   mtspr(SPR_TSR, TSR_DIS);
 }
 
