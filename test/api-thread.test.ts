@@ -47,6 +47,15 @@ async function start(g: Guest, lazy: boolean): Promise<VcpuThread> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Wait for a condition the guest makes true (no assumption about host speed; 20 s at most). */
+async function until(cond: () => boolean): Promise<void> {
+  const t0 = performance.now();
+  while (!cond()) {
+    if (performance.now() - t0 > 20_000) throw new Error('the guest made no progress in 20 s');
+    await sleep(5);
+  }
+}
+
 for (const mode of TLB_MODES) {
   test(`[${mode}] a vCPU thread is kicked from the main thread, which then reads its registers, memory and TLB`, async () => {
     const ea = 0x20004000, entry = ((ea >>> 12) & 127) * 4 + 1;
@@ -57,7 +66,8 @@ for (const mode of TLB_MODES) {
     ]);
     const t = await start(g, mode === 'lazy');
     try {
-      await sleep(30);
+      // Let the guest run (however fast this machine is) until its counter in shared RAM moves.
+      await until(() => g.dv.getUint32(0x8000) > 1000);
       t.kick();
       assert.equal(t.waitExit(5000), ExitReason.INTR);
       const r1 = t.regs();
@@ -73,7 +83,7 @@ for (const mode of TLB_MODES) {
       assert.deepEqual(bitsOf(changed), [entry]);
       assert.equal(g.tlbDv.getUint32(entry * 24 + 20), 0x0077703f);
       t.resume();
-      await sleep(10);
+      await until(() => g.dv.getUint32(0x8000) > r1.gpr[3] + 10);
       t.kick();
       assert.equal(t.waitExit(5000), ExitReason.INTR);
       assert.ok(t.regs().gpr[3] > r1.gpr[3], 'resumed and ran on');
