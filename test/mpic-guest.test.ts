@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { requireTool } from './support/host.js';
-import { buildGuest, CROSS_CC } from './support/guest.js';
+import { buildGuest, CROSS_CC } from './support/build-guest.js';
 import { drive, machineArgs, qemuCommand, tkvmCommand } from './support/uboot.js';
 
 test('UART receive interrupts through the MPIC, with IACK and in external proxy mode: tkvm and QEMU agree', async (t) => {

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { requireTool, runTkvm } from './support/host.js';
-import { buildBootmGuest, CROSS_CC } from './support/guest.js';
+import { buildBootmGuest, CROSS_CC } from './support/build-guest.js';
 import { drive, machineArgs, requireUboot, qemuCommand, tkvmCommand, UBOOT_ELF } from './support/uboot.js';
 
 const ENTERED = 'bootm-hello: entered, device tree found, ePAPR magic ok';

@@ -21,6 +21,8 @@ export interface RunArgs {
   icount?: number;
   /** -M ppce500,dumpdtb=FILE: write the device tree to FILE and exit (as QEMU does). */
   dumpDtb?: string;
+  /** Print the guest TLB (QEMU's `info tlb` format) on stderr when the guest exits. */
+  dumpTlb: boolean;
 }
 
 const MIN_RAM = 16 * 1024 * 1024;
@@ -38,7 +40,7 @@ export function parseSize(s: string): number {
 export function parseRunArgs(argv: string[]): RunArgs {
   const a: RunArgs = {
     machine: 'ppce500', cpu: 'e500mc', ramBytes: 128 * 1024 * 1024, append: '', nographic: false,
-    serial: 'stdio', monitor: 'none', noReboot: false, trace: new Set(),
+    serial: 'stdio', monitor: 'none', noReboot: false, trace: new Set(), dumpTlb: false,
   };
   let i = 0;
   const value = (flag: string): string => {
@@ -85,6 +87,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
         if (v !== 'none') throw new UsageError(`unsupported ${raw} '${v}' (this machine has no network: only 'none')`);
         break;
       }
+      case '-dump-tlb': a.dumpTlb = true; break;
       case '-icount': {
         const v = value(raw);
         const m = /^(?:shift=)?(\d+)/.exec(v);

@@ -8,11 +8,12 @@ import { Ppce500 } from '../vmm/machine/ppce500.js';
 import { NodeConsole } from '../platform/node/console.js';
 import { parseRunArgs, UsageError, type RunArgs } from './args.js';
 import { Cap } from '../kvm/index.js';
+import { GuestTlbView } from '../vmm/debug/tlb.js';
 
 const USAGE = `usage: tkvm run [-M ppce500] [-cpu e500mc] [-m SIZE] [-bios FILE] [-kernel FILE] [-initrd FILE]
                 [-append ARGS] [-dtb FILE] [-nographic] [-serial stdio] [-monitor none]
-                [-no-reboot] [-icount N] [-d mmio,int,exit]
-       tkvm demo [run options]     Debian's U-Boot at its prompt (npm start)
+                [-no-reboot] [-icount N] [-d mmio,int,exit] [-dump-tlb]
+       tkvm demo [run options]     Debian's U-Boot at its prompt
        tkvm --help | --version`;
 
 function readInput(path: string, what: string): InputFile {
@@ -43,7 +44,7 @@ async function run(args: RunArgs): Promise<number> {
   let m: Ppce500 | null = null;
   for (;;) {
     m = new Ppce500({ ramBytes: args.ramBytes, output: args.serial === 'none' ? () => {} : console_.write, trace, traceInt, traceExit });
-    if (args.icount !== undefined) m.vcpu.enableCap(Cap.TKVM_ICOUNT_CLOCK, [0.4 * Math.pow(2, args.icount)]);
+    if (args.icount !== undefined) m.vcpu.enableCap(Cap.TKVM_ICOUNT_CLOCK, [args.icount]);
     const info = boot(m, images);
     if (args.dumpDtb !== undefined) {
       try {
@@ -59,6 +60,8 @@ async function run(args: RunArgs): Promise<number> {
     console_.attach({ input: (b) => machine.input(b), sendBreak: () => machine.uart.receiveBreak() });
     const ev = await m.runUntilEvent();
     console_.flush();
+    // The TLB as the guest left it, read through the API (QEMU's `info tlb` format).
+    if (args.dumpTlb && (quit || ev !== 'reset' || args.noReboot)) process.stderr.write(new GuestTlbView(m.vcpu, m.tlbArray).dump());
     if (quit) break;
     if (ev === 'reset' && !args.noReboot) continue;
     if (ev === 'error') {
@@ -75,7 +78,7 @@ async function run(args: RunArgs): Promise<number> {
 /** Debian's U-Boot for this machine (package u-boot-qemu). */
 const DEBIAN_UBOOT = '/usr/lib/u-boot/qemu-ppce500/uboot.elf';
 
-/** `tkvm demo` (npm start): U-Boot, unmodified, at its interactive prompt. */
+/** `tkvm demo`: U-Boot, unmodified, at its interactive prompt. */
 async function demo(rest: string[]): Promise<number> {
   if (!existsSync(DEBIAN_UBOOT)) {
     throw new UsageError(`U-Boot not found at ${DEBIAN_UBOOT}: install Debian's u-boot-qemu package`);

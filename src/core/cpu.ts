@@ -41,10 +41,12 @@ export const enum CoreExit {
   Wait = 4,
   /** The watchdog's final time-out asks for a reset. */
   Watchdog = 5,
-  /** An external interrupt is being delivered and the proxy (EPR) needs its vector. */
+  /** An external interrupt was delivered and the proxy (EPR) needs its vector before the handler runs. */
   Epr = 6,
   /** Something the core cannot emulate; see `internalError`. */
   Internal = 7,
+  /** A machine check with MSR[ME] = 0: the core stops (checkstop); the instruction at pc did not complete. */
+  Checkstop = 8,
 }
 
 /** Interrupt classes: which save/restore register pair an interrupt uses. */
@@ -110,11 +112,14 @@ export class Cpu {
 
   // ---- interrupt inputs (driven by the interrupt controller through the API) ----
   extLevel = false;
+  /** An edge-triggered external interrupt request, cleared when it is delivered. */
+  extEdge = false;
   critLevel = false;
   /** A pending machine check (set by the host, e.g. on an access no slot or MMIO can take). */
   mcheckPending = false;
   /** External proxy: when enabled, taking an external interrupt needs its vector from userspace. */
   eprEnabled = false;
+  /** An external interrupt was taken with the proxy enabled; EPR must be filled in before the guest runs. */
   eprPending = false;
 
   // ---- hypercalls, debug ----
@@ -164,7 +169,7 @@ export class Cpu {
     this.abort = false;
     this.exit = CoreExit.None;
     this.mmioLogLen = this.mmioLogPos = 0;
-    this.extLevel = this.critLevel = this.mcheckPending = false;
+    this.extLevel = this.extEdge = this.critLevel = this.mcheckPending = false;
     this.eprPending = this.hcallPending = false;
     this.timers.reset();
     this.tc.contextChanged();
@@ -234,6 +239,14 @@ export class Cpu {
         keep = MSR.ME;
         break;
       case IntClass.MachineCheck:
+        if ((msr & MSR.ME) === 0) {
+          // Book E: a machine check while MSR[ME] = 0 puts the processor in
+          // the checkstop state instead of taking the interrupt.
+          this.exit = CoreExit.Checkstop;
+          this.nip = this.pc;
+          this.sliceEnd = 0;
+          return;
+        }
         spr[SPR.MCSRR0] = srr0;
         spr[SPR.MCSRR1] = msr;
         keep = 0;
@@ -297,22 +310,16 @@ export class Cpu {
       }
     }
     if ((msr & MSR.EE) !== 0) {
-      if (this.eprPending) {
-        // Userspace answered KVM_EXIT_EPR: it has acknowledged the interrupt
-        // at the controller (which usually lowers the input), so the
-        // interrupt is committed and is delivered whatever the line does now.
-        this.eprPending = false;
+      if (this.extLevel || this.extEdge) {
+        // An edge-triggered request is consumed by its delivery; a level stays.
+        this.extEdge = false;
         this.interrupt(IVOR.EXTERNAL, this.nip, IntClass.Base);
-        return true;
-      }
-      if (this.extLevel) {
         if (this.eprEnabled) {
-          // Ask userspace for the vector first (KVM_EXIT_EPR); deliver on resume.
+          // External proxy: the interrupt is taken, and the vector (EPR) comes
+          // from userspace before the handler runs (KVM_EXIT_EPR).
           this.eprPending = true;
           this.exit = CoreExit.Epr;
-          return false;
         }
-        this.interrupt(IVOR.EXTERNAL, this.nip, IntClass.Base);
         return true;
       }
       const spr = this.spr;
@@ -332,7 +339,7 @@ export class Cpu {
   /** True if any asynchronous interrupt condition is pending, enabled or not (ends a wait). */
   anyAsyncPending(): boolean {
     const tsr = this.spr[SPR.TSR], tcr = this.spr[SPR.TCR];
-    return this.extLevel || this.critLevel || this.mcheckPending ||
+    return this.extLevel || this.extEdge || this.critLevel || this.mcheckPending ||
       ((tsr & TSR.DIS) !== 0 && (tcr & TCR.DIE) !== 0) ||
       ((tsr & TSR.FIS) !== 0 && (tcr & TCR.FIE) !== 0) ||
       ((tsr & TSR.WIS) !== 0 && (tcr & TCR.WIE) !== 0);
@@ -348,6 +355,10 @@ export class Cpu {
     this.exit = CoreExit.None;
     const stopAt = this.icount + budget;
     const timers = this.timers;
+    // Slices that retire nothing (every instruction faults, e.g. a vector in
+    // unmapped memory) still count against the budget, so the caller gets
+    // control back (kicks, time slices) even in an interrupt storm.
+    let stalls = 0;
     while (this.icount < stopAt) {
       const now = timers.update();
       if (timers.watchdogExpired) {
@@ -373,9 +384,12 @@ export class Cpu {
       if (n > DEFAULT_SLICE) n = DEFAULT_SLICE;
       const untilEvent = timers.insnsUntilEvent(now);
       if (n > untilEvent) n = untilEvent < 1 ? 1 : untilEvent;
+      const before = this.icount;
       if (this.debug.active || this.guestDebug) this.runSliceDebug(n);
       else this.runSliceBlocks(n);
       if (this.exit !== CoreExit.None) return this.exit;
+      if (this.icount !== before) stalls = 0;
+      else if (++stalls >= budget) break;
     }
     return this.exit;
   }
@@ -476,7 +490,10 @@ export class Cpu {
     let i = 0;
     this.sliceEnd = n;
     while (i < this.sliceEnd) {
-      if (dbg.hwBreakAt(pc) && !dbg.resumeOver(pc)) {
+      // The instruction a resumed vCPU stopped at runs once without
+      // re-triggering its breakpoint or watchpoint.
+      const resuming = dbg.resumeOver(pc);
+      if (!resuming && dbg.hwBreakAt(pc)) {
         this.debugExit(pc, 1);
         break;
       }
@@ -494,7 +511,9 @@ export class Cpu {
         break;
       }
       this.nip = (pc + 4) | 0;
+      dbg.skipWatch = resuming;
       primary[w >>> 26](this, w);
+      dbg.skipWatch = false;
       if (this.guestDebug && !this.abort && this.exit === CoreExit.None) debugAfter(this, pc, name);
       pc = this.nip;
       i++;
@@ -561,10 +580,17 @@ export class HostDebug {
   swBreak = false;
   /** Hardware breakpoint addresses (instruction). */
   hwBreaks: number[] = [];
-  /** Watchpoints: [address, length, kind bits 1=read 2=write]. */
+  /**
+   * Data watchpoints (kind bits: WATCH_READ, WATCH_WRITE). While any exist the
+   * translation cache is disabled, so every data access takes the slow path
+   * in mem.ts, which checks them before the access.
+   */
   watch: { addr: number; len: number; kind: number }[] = [];
   /** The address a resumed vCPU must execute once without re-triggering its breakpoint. */
   resumePc = -1;
+  /** Set while the instruction being executed must not trigger watchpoints (resumed, or replayed after MMIO). */
+  skipWatch = false;
+  /** The watchpoint address of the last watchpoint exit. */
   watchHitAddr = 0;
 
   hwBreakAt(pc: number): boolean {
@@ -577,5 +603,17 @@ export class HostDebug {
   }
   update(): void {
     this.active = this.singleStep || this.hwBreaks.length > 0 || this.watch.length > 0;
+  }
+  /** The index of a watchpoint of `kind` that the access [ea, ea + size) touches, or -1. */
+  watchAt(ea: number, size: number, kind: number): number {
+    const w = this.watch;
+    const lo = ea >>> 0;
+    for (let k = 0; k < w.length; k++) {
+      const p = w[k];
+      if ((p.kind & kind) === 0) continue;
+      // Overlap of [lo, lo + size) and [addr, addr + len), without wrapping at 2^32.
+      if (lo < p.addr + p.len && p.addr < lo + size) return k;
+    }
+    return -1;
   }
 }

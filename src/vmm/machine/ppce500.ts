@@ -179,6 +179,9 @@ export class Ppce500 {
         return 'error';
       case ExitReason.WATCHDOG:
         return 'reset';
+      case ExitReason.SYSTEM_EVENT:
+        this.errorMessage = `guest stopped (system event ${r.systemEventType}): ${this.vcpu.internalErrorMessage}`;
+        return 'error';
       default:
         this.errorMessage = `unexpected exit reason ${reason}`;
         return 'error';
