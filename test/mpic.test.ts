@@ -200,10 +200,26 @@ test('GCR: reset, mixed and external proxy mode', () => {
   assert.equal(t.r(0x1020), 0x20000000);
 });
 
+test('shared message-signalled interrupts: MSIIR sets, MSISR summarises, reading MSIR acknowledges', () => {
+  const t = rig();
+  t.w(CTPR, 0);
+  t.w(IVPR(226), src(6, 0xe2));
+  t.w(0x1740, (2 << 29) | (5 << 24)); // MSIR2 bit 5
+  t.w(0x1740, (2 << 29) | (9 << 24));
+  assert.equal(t.r(0x1720), 0b100);
+  assert.equal(t.int[0], true);
+  assert.equal(t.r(IACK), 0xe2);
+  assert.equal(t.r(0x1620), (1 << 5) | (1 << 9));
+  assert.equal(t.r(0x1620), 0, 'read clears');
+  assert.equal(t.r(0x1720), 0);
+  t.w(EOI, 0);
+  assert.equal(t.int[0], false);
+});
+
 test('registers that do not exist are reported, not ignored', () => {
   const t = rig();
-  t.r(0x41600 - 0x40000); // MSI block
+  t.r(0x1800); // message registers
   t.w(0x1000, 1); // FRR is read-only: silently (architecturally) ignored
   t.m.read(0x1020, 1);
-  assert.deepEqual(t.unknown, ['r4@1600', 'r1@1020']);
+  assert.deepEqual(t.unknown, ['r4@1800', 'r1@1020']);
 });

@@ -19,6 +19,13 @@
 //                      bit 31 toggles at each reload), GTBCR (base count,
 //                      bit 31 inhibits counting), GTVPR, GTDR
 //   0x01300 TCR        timer control (stored only: the clock is fixed, below)
+//   0x01600 MSIR0-7    shared message-signalled interrupts (the MSI block,
+//                      "fsl,mpic-msi"): MSIRn holds one bit per message,
+//                      reading it returns and clears them; 0x01720 MSISR
+//                      summarises which MSIRn are non-zero; writing 0x01740
+//                      MSIIR (SRS in bits 31:29, IBS in 28:24) sets bit IBS
+//                      of MSIR[SRS]. MSIRn drives source 224 + n while it is
+//                      non-zero.
 //   0x03900 EISR0, 0x03910 EIMR0   error interrupt summary and mask (MPIC
 //                      4.x, which BRR1 reports, so Linux sets them up): no
 //                      block of this machine reports errors, so they read 0
@@ -49,10 +56,9 @@
 // and active-high whatever their S and P bits say, as the MPC8544 manual
 // describes internal sources; a source destined to several CPUs goes to the
 // lowest-numbered one (no round robin); the global timers count at 25 MHz
-// (QEMU's rate; TFRR is only the firmware's report of it). The MSI block
-// (0x41600, used only by PCI devices with MSI, which this machine has none
-// of) and the performance-monitor/message registers are left out: accesses
-// to anything not listed are reported through `unknown`, never ignored.
+// (QEMU's rate; TFRR is only the firmware's report of it). The
+// performance-monitor and message registers are left out: accesses to
+// anything not listed are reported through `unknown`, never ignored.
 
 import type { MmioDevice } from '../bus.js';
 
@@ -66,6 +72,9 @@ const IPI0 = NUM_SOURCES;
 const TIMER0 = IPI0 + NUM_IPI;
 const NUM_IRQ = TIMER0 + NUM_TIMERS;
 const FIRST_INTERNAL = 16;
+/** Source of MSIR0 (MSIRn is source MSI_SOURCE0 + n). */
+export const MSI_SOURCE0 = 224;
+const NUM_MSIR = 8;
 
 const IVPR_MSK = 0x80000000 | 0;
 const IVPR_A = 0x40000000;
@@ -138,6 +147,8 @@ export class Mpic implements MmioDevice {
   private tcr = 0;
   private readonly cpus: CpuState[] = [];
   private readonly timers: Timer[] = [];
+  /** The shared message-signalled interrupt registers. */
+  private readonly msir = new Uint32Array(NUM_MSIR);
 
   constructor(readonly numCpus: number, private readonly out: MpicOutputs, private readonly clock: MpicClock) {
     if (numCpus < 1 || numCpus > MAX_CPUS) throw new RangeError('MPIC: 1 to 8 CPUs');
@@ -171,6 +182,8 @@ export class Mpic implements MmioDevice {
       t.toggle = false;
     }
     this.clock.wakeAt(null);
+    this.msir.fill(0);
+    for (let k = 0; k < NUM_MSIR; k++) this.line[MSI_SOURCE0 + k] = 0;
     if (proxyBefore) this.out.modeChanged?.(false);
     this.update();
   }
@@ -386,6 +399,13 @@ export class Mpic implements MmioDevice {
         case 0x30: return this.idr[TIMER0 + k];
       }
     }
+    if (offset >= 0x1600 && offset < 0x1600 + NUM_MSIR * 0x10 && (offset & 0xf) === 0) {
+      const k = (offset - 0x1600) >>> 4;
+      const v = this.msir[k];
+      this.msir[k] = 0; // reading acknowledges the messages
+      this.setIrq(MSI_SOURCE0 + k, false);
+      return v;
+    }
     switch (offset) {
       case 0x1000: return FRR;
       case 0x1020: return this.gcr;
@@ -394,6 +414,12 @@ export class Mpic implements MmioDevice {
       case 0x10e0: return this.svr;
       case 0x10f0: return this.tfrr;
       case 0x1300: return this.tcr;
+      case 0x1720: {
+        let v = 0;
+        for (let k = 0; k < NUM_MSIR; k++) if (this.msir[k] !== 0) v |= 1 << k;
+        return v;
+      }
+      case 0x1740: return 0; // MSIIR is write-only
       case 0x3900: case 0x3910: return 0;
     }
     this.out.unknown?.(offset, size, false, 0);
@@ -425,6 +451,7 @@ export class Mpic implements MmioDevice {
       this.ivprWrite(IPI0 + ((offset - 0x10a0) >>> 4), v);
       return;
     }
+    if (offset >= 0x1600 && offset < 0x1600 + NUM_MSIR * 0x10 && (offset & 0xf) === 0) return; // MSIRn are read-only
     if (offset >= 0x1100 && offset < 0x1100 + NUM_TIMERS * 0x40) {
       const k = (offset - 0x1100) >>> 6;
       switch (offset & 0x3f) {
@@ -452,6 +479,13 @@ export class Mpic implements MmioDevice {
       case 0x10e0: this.svr = v & 0xffff; return;
       case 0x10f0: this.tfrr = v; return;
       case 0x1300: this.tcr = v; return;
+      case 0x1720: return; // MSISR is read-only
+      case 0x1740: {
+        const k = (v >>> 29) & 7, bit = (v >>> 24) & 0x1f;
+        this.msir[k] |= 1 << bit;
+        this.setIrq(MSI_SOURCE0 + k, true);
+        return;
+      }
       case 0x3900: case 0x3910: return; // no error sources
     }
     this.out.unknown?.(offset, size, true, value);

@@ -5,6 +5,7 @@
 //   /pci@fe0008000                 PCI host bridge, no devices behind it
 //   /soc@fe0000000/power-off       gpio-poweroff on GPIO pin 0
 //   /soc@fe0000000/gpio@ff000
+//   /soc@fe0000000/msi@41600       the MPIC's MSI block
 //   /soc@fe0000000/global-utilities@e0000
 //   /soc@fe0000000/i2c@3000/rtc@68 I2C controller and real-time clock
 //   /soc@fe0000000/serial@4500     MPIC source 42
@@ -17,11 +18,11 @@
 // an absolute path. /memory keeps QEMU's name (without a unit address; dtc's
 // one remaining warning) since firmware looks it up by that name.
 //
-// Left out, because tkvm's machine does not have it: QEMU's MPIC MSI block
-// (msi@41600, only PCI devices use it). /chosen/rng-seed is left out too:
-// QEMU fills it with random bytes, tkvm keeps boots reproducible.
+// /chosen/rng-seed is left out: QEMU fills it with random bytes, tkvm keeps
+// boots reproducible.
 
 import { FdtNode } from '../fdt/fdt.js';
+import { MSI_SOURCE0 } from '../devices/mpic.js';
 import {
   CCSR_BASE, GPIO_OFFSET, GUTS_OFFSET, MPIC_OFFSET, PCI_IO_BASE, PCI_MEM_BASE, PCI_OFFSET, PLATFORM_BASE,
   PLATFORM_SIZE, UART0_OFFSET, UART0_IRQ, GPIO_IRQ, PCI_IRQ, I2C_OFFSET, I2C_IRQ, RTC_I2C_ADDR,
@@ -38,6 +39,9 @@ export interface TreeOptions {
 }
 
 const MPIC_PHANDLE = 0x8003;
+const MSI_PHANDLE = 0x8004;
+/** The MPIC's MSI block, inside the MPIC's registers. */
+const MSI_OFFSET = MPIC_OFFSET + 0x1600;
 const GPIO_PHANDLE = 0x8005;
 /** Sense of level-sensitive, active-high sources in the MPIC's two-cell specifier. */
 const LEVEL_HIGH = 2;
@@ -65,6 +69,7 @@ export function buildTree(o: TreeOptions): FdtNode {
     .u32('ranges',
       0x2000000, 0, 0xe0000000, hi(PCI_MEM_BASE), lo(PCI_MEM_BASE), 0, 0x20000000,
       0x1000000, 0, 0, hi(PCI_IO_BASE), lo(PCI_IO_BASE), 0, 0x10000)
+    .u32('fsl,msi', MSI_PHANDLE)
     .u32('bus-range', 0, 255)
     .u32('interrupts', PCI_IRQ, LEVEL_HIGH)
     .u32('interrupt-parent', MPIC_PHANDLE)
@@ -84,6 +89,12 @@ export function buildTree(o: TreeOptions): FdtNode {
     .empty('gpio-controller').u32('#gpio-cells', 2)
     .u32('interrupt-parent', MPIC_PHANDLE).u32('interrupts', GPIO_IRQ, LEVEL_HIGH)
     .u32('reg', GPIO_OFFSET, 0x1000).str('compatible', 'fsl,qoriq-gpio');
+  soc.child(`msi@${MSI_OFFSET.toString(16)}`)
+    .u32('linux,phandle', MSI_PHANDLE).u32('phandle', MSI_PHANDLE)
+    .u32('interrupts', ...Array.from({ length: 8 }, (_, k) => [MSI_SOURCE0 + k, 0]).flat())
+    .u32('interrupt-parent', MPIC_PHANDLE)
+    .u32('msi-available-ranges', 0, 0x100)
+    .u32('reg', MSI_OFFSET, 0x200).str('compatible', 'fsl,mpic-msi');
   soc.child(`global-utilities@${GUTS_OFFSET.toString(16)}`)
     .empty('fsl,has-rstcr').u32('reg', GUTS_OFFSET, 0x1000).str('compatible', 'fsl,mpc8544-guts');
   const i2cName = `i2c@${I2C_OFFSET.toString(16)}`;
