@@ -22,7 +22,7 @@ test('missing kernel file', () => oneLineError([...base, '-kernel', join(dir, 'n
 test('kernel that is not ELF', () => {
   const f = join(dir, 'text.elf');
   writeFileSync(f, 'hello, this is not an ELF file at all');
-  oneLineError([...base, '-kernel', f], /not an ELF file/);
+  oneLineError([...base, '-kernel', f], /neither an ELF file nor a uImage/);
 });
 
 test('truncated ELF', () => {

@@ -19,6 +19,10 @@ export interface RunArgs {
   noReboot: boolean;
   trace: Set<string>;
   icount?: number;
+  /** -M ppce500,dumpdtb=FILE: write the device tree to FILE and exit (as QEMU does). */
+  dumpDtb?: string;
+  /** Print the guest TLB (QEMU's `info tlb` format) on stderr when the guest exits. */
+  dumpTlb: boolean;
 }
 
 const MIN_RAM = 16 * 1024 * 1024;
@@ -36,7 +40,7 @@ export function parseSize(s: string): number {
 export function parseRunArgs(argv: string[]): RunArgs {
   const a: RunArgs = {
     machine: 'ppce500', cpu: 'e500mc', ramBytes: 128 * 1024 * 1024, append: '', nographic: false,
-    serial: 'stdio', monitor: 'none', noReboot: false, trace: new Set(),
+    serial: 'stdio', monitor: 'none', noReboot: false, trace: new Set(), dumpTlb: false,
   };
   let i = 0;
   const value = (flag: string): string => {
@@ -51,6 +55,11 @@ export function parseRunArgs(argv: string[]): RunArgs {
       case '-M': case '-machine': {
         const v = value(raw).split(',');
         a.machine = v[0];
+        for (const opt of v.slice(1)) {
+          const m = /^dumpdtb=(.+)$/.exec(opt);
+          if (!m) throw new UsageError(`unknown machine option '${opt}' (known: dumpdtb=FILE)`);
+          a.dumpDtb = m[1];
+        }
         break;
       }
       case '-cpu': a.cpu = value(raw); break;
@@ -71,6 +80,14 @@ export function parseRunArgs(argv: string[]): RunArgs {
       case '-serial': a.serial = value(raw); break;
       case '-monitor': a.monitor = value(raw); break;
       case '-no-reboot': a.noReboot = true; break;
+      case '-nic': case '-net': {
+        // tkvm's machine has no network card: only QEMU's way of saying "none" is accepted,
+        // so a QEMU command line for a machine without network runs unchanged.
+        const v = value(raw);
+        if (v !== 'none') throw new UsageError(`unsupported ${raw} '${v}' (this machine has no network: only 'none')`);
+        break;
+      }
+      case '-dump-tlb': a.dumpTlb = true; break;
       case '-icount': {
         const v = value(raw);
         const m = /^(?:shift=)?(\d+)/.exec(v);
@@ -97,6 +114,8 @@ export function parseRunArgs(argv: string[]): RunArgs {
   if (a.serial !== 'stdio' && a.serial !== 'mon:stdio' && a.serial !== 'none') {
     throw new UsageError(`unsupported -serial '${a.serial}' (stdio, mon:stdio or none)`);
   }
+  if (a.monitor !== 'none') throw new UsageError(`unsupported -monitor '${a.monitor}' (only none)`);
   if (!a.kernel && !a.bios) throw new UsageError('nothing to run: give -kernel or -bios');
+  if (a.initrd !== undefined && !a.kernel) throw new UsageError('-initrd needs -kernel (as in QEMU)');
   return a;
 }

@@ -24,7 +24,10 @@ import { TlbArray } from './mmu/tlbarray.js';
 import { HID0_DAPUEN, IVOR, MSR, TCR, TSR } from './regbits.js';
 import { SPR, sprDefs } from './spr.js';
 import { Timers } from './timers.js';
-import { TranslationCache } from './mmu/tcache.js';
+import { TC_MASK, TranslationCache } from './mmu/tcache.js';
+import { debugAfter, debugBefore, debugIrpt, guestDebugEnabled } from './guest-debug.js';
+import { COMPILE_THRESHOLD, interpretBlock, newBlock } from './exec/blocks.js';
+import { compileBlock } from './exec/compile.js';
 
 export const enum CoreExit {
   /** The instruction budget ran out; nothing to report. */
@@ -38,10 +41,12 @@ export const enum CoreExit {
   Wait = 4,
   /** The watchdog's final time-out asks for a reset. */
   Watchdog = 5,
-  /** An external interrupt is being delivered and the proxy (EPR) needs its vector. */
+  /** An external interrupt was delivered and the proxy (EPR) needs its vector before the handler runs. */
   Epr = 6,
   /** Something the core cannot emulate; see `internalError`. */
   Internal = 7,
+  /** A machine check with MSR[ME] = 0: the core stops (checkstop); the instruction at pc did not complete. */
+  Checkstop = 8,
 }
 
 /** Interrupt classes: which save/restore register pair an interrupt uses. */
@@ -107,11 +112,14 @@ export class Cpu {
 
   // ---- interrupt inputs (driven by the interrupt controller through the API) ----
   extLevel = false;
+  /** An edge-triggered external interrupt request, cleared when it is delivered. */
+  extEdge = false;
   critLevel = false;
   /** A pending machine check (set by the host, e.g. on an access no slot or MMIO can take). */
   mcheckPending = false;
   /** External proxy: when enabled, taking an external interrupt needs its vector from userspace. */
   eprEnabled = false;
+  /** An external interrupt was taken with the proxy enabled; EPR must be filled in before the guest runs. */
   eprPending = false;
 
   // ---- hypercalls, debug ----
@@ -161,7 +169,7 @@ export class Cpu {
     this.abort = false;
     this.exit = CoreExit.None;
     this.mmioLogLen = this.mmioLogPos = 0;
-    this.extLevel = this.critLevel = this.mcheckPending = false;
+    this.extLevel = this.extEdge = this.critLevel = this.mcheckPending = false;
     this.eprPending = this.hcallPending = false;
     this.timers.reset();
     this.tc.contextChanged();
@@ -191,6 +199,16 @@ export class Cpu {
       this.waiting = true;
       this.sliceEnd = 0;
     }
+    if (((old ^ v) & MSR.DE) !== 0) this.debugChanged();
+  }
+
+  /** True while the guest's own debug events need the per-instruction debug loop. */
+  guestDebug = false;
+
+  /** MSR[DE] or a debug control register changed. */
+  debugChanged(): void {
+    this.guestDebug = guestDebugEnabled(this);
+    this.sliceEnd = 0;
   }
 
   setPid(v: number): void {
@@ -221,6 +239,14 @@ export class Cpu {
         keep = MSR.ME;
         break;
       case IntClass.MachineCheck:
+        if ((msr & MSR.ME) === 0) {
+          // Book E: a machine check while MSR[ME] = 0 puts the processor in
+          // the checkstop state instead of taking the interrupt.
+          this.exit = CoreExit.Checkstop;
+          this.nip = this.pc;
+          this.sliceEnd = 0;
+          return;
+        }
         spr[SPR.MCSRR0] = srr0;
         spr[SPR.MCSRR1] = msr;
         keep = 0;
@@ -240,6 +266,7 @@ export class Cpu {
     this.waiting = false;
     this.nip = (spr[SPR.IVPR] & 0xffff0000) | (this.ivor(ivor) & 0xfff0);
     this.sliceEnd = 0;
+    if (cls === IntClass.Base && this.guestDebug) debugIrpt(this);
   }
 
   ivor(n: number): number {
@@ -283,15 +310,16 @@ export class Cpu {
       }
     }
     if ((msr & MSR.EE) !== 0) {
-      if (this.extLevel) {
-        if (this.eprEnabled && !this.eprPending) {
-          // Ask userspace for the vector first (KVM_EXIT_EPR); deliver on resume.
+      if (this.extLevel || this.extEdge) {
+        // An edge-triggered request is consumed by its delivery; a level stays.
+        this.extEdge = false;
+        this.interrupt(IVOR.EXTERNAL, this.nip, IntClass.Base);
+        if (this.eprEnabled) {
+          // External proxy: the interrupt is taken, and the vector (EPR) comes
+          // from userspace before the handler runs (KVM_EXIT_EPR).
           this.eprPending = true;
           this.exit = CoreExit.Epr;
-          return false;
         }
-        this.eprPending = false;
-        this.interrupt(IVOR.EXTERNAL, this.nip, IntClass.Base);
         return true;
       }
       const spr = this.spr;
@@ -311,7 +339,7 @@ export class Cpu {
   /** True if any asynchronous interrupt condition is pending, enabled or not (ends a wait). */
   anyAsyncPending(): boolean {
     const tsr = this.spr[SPR.TSR], tcr = this.spr[SPR.TCR];
-    return this.extLevel || this.critLevel || this.mcheckPending ||
+    return this.extLevel || this.extEdge || this.critLevel || this.mcheckPending ||
       ((tsr & TSR.DIS) !== 0 && (tcr & TCR.DIE) !== 0) ||
       ((tsr & TSR.FIS) !== 0 && (tcr & TCR.FIE) !== 0) ||
       ((tsr & TSR.WIS) !== 0 && (tcr & TCR.WIE) !== 0);
@@ -327,6 +355,10 @@ export class Cpu {
     this.exit = CoreExit.None;
     const stopAt = this.icount + budget;
     const timers = this.timers;
+    // Slices that retire nothing (every instruction faults, e.g. a vector in
+    // unmapped memory) still count against the budget, so the caller gets
+    // control back (kicks, time slices) even in an interrupt storm.
+    let stalls = 0;
     while (this.icount < stopAt) {
       const now = timers.update();
       if (timers.watchdogExpired) {
@@ -352,9 +384,12 @@ export class Cpu {
       if (n > DEFAULT_SLICE) n = DEFAULT_SLICE;
       const untilEvent = timers.insnsUntilEvent(now);
       if (n > untilEvent) n = untilEvent < 1 ? 1 : untilEvent;
-      if (this.debug.active) this.runSliceDebug(n);
-      else this.runSlice(n);
+      const before = this.icount;
+      if (this.debug.active || this.guestDebug) this.runSliceDebug(n);
+      else this.runSliceBlocks(n);
       if (this.exit !== CoreExit.None) return this.exit;
+      if (this.icount !== before) stalls = 0;
+      else if (++stalls >= budget) break;
     }
     return this.exit;
   }
@@ -393,6 +428,59 @@ export class Cpu {
     this.icount += i;
   }
 
+  /**
+   * The loop over decoded blocks (exec/blocks.ts): fetch translation once per
+   * block through the fetch entries of the translation cache, blocks looked
+   * up by page offset, hot blocks compiled (exec/compile.ts).
+   */
+  runSliceBlocks(n: number): void {
+    const tc = this.tc;
+    const xTag = tc.xTag, xCode = tc.xCode;
+    let pc = this.pc;
+    let i = 0;
+    this.sliceEnd = n;
+    while (i < this.sliceEnd) {
+      this.pc = pc;
+      const x = (pc >>> 12) & TC_MASK;
+      let page = xTag[x] === ((pc & 0xfffff000) | tc.ictx) ? xCode[x] : tc.enterPage(pc);
+      if (page === undefined) {
+        if (this.abort) {
+          // ISI or ITLB error on the fetch.
+          this.abort = false;
+          pc = this.nip;
+          continue;
+        }
+        // Not executable through blocks (little-endian page, MMIO): one instruction at a time.
+        const before = this.icount, end = this.sliceEnd;
+        this.runSlice(1);
+        i += this.icount - before;
+        this.icount = before;
+        if (this.sliceEnd !== 0) this.sliceEnd = end;
+        pc = this.pc;
+        if (this.exit !== CoreExit.None) break;
+        continue;
+      }
+      const off = pc & 0xfff;
+      let b = page.blocks[off >>> 2];
+      if (b === undefined) b = newBlock(this, page, off);
+      let k: number;
+      if (b.fn !== null) {
+        k = b.fn(this);
+      } else {
+        if (++b.execs >= COMPILE_THRESHOLD) b.fn = compileBlock(b);
+        k = interpretBlock(this, b, pc);
+      }
+      i += k;
+      pc = this.nip;
+    }
+    if (this.abort) {
+      this.abort = false;
+      i--;
+    }
+    this.pc = pc;
+    this.icount += i;
+  }
+
   /** The loop with host debug checks (breakpoints, single step) before and after each instruction. */
   runSliceDebug(n: number): void {
     const tc = this.tc;
@@ -402,7 +490,10 @@ export class Cpu {
     let i = 0;
     this.sliceEnd = n;
     while (i < this.sliceEnd) {
-      if (dbg.hwBreakAt(pc) && !dbg.resumeOver(pc)) {
+      // The instruction a resumed vCPU stopped at runs once without
+      // re-triggering its breakpoint or watchpoint.
+      const resuming = dbg.resumeOver(pc);
+      if (!resuming && dbg.hwBreakAt(pc)) {
         this.debugExit(pc, 1);
         break;
       }
@@ -414,8 +505,16 @@ export class Cpu {
         pc = this.nip;
         break;
       }
+      const name = this.guestDebug ? this.decoder.lookup(w)?.name : undefined;
+      if (this.guestDebug && debugBefore(this, pc, name)) {
+        pc = this.nip;
+        break;
+      }
       this.nip = (pc + 4) | 0;
+      dbg.skipWatch = resuming;
       primary[w >>> 26](this, w);
+      dbg.skipWatch = false;
+      if (this.guestDebug && !this.abort && this.exit === CoreExit.None) debugAfter(this, pc, name);
       pc = this.nip;
       i++;
       if (this.exit !== CoreExit.None) break;
@@ -443,7 +542,14 @@ export class Cpu {
     this.mmioLogLen++;
     this.mmioLogPos = 0;
     this.exit = CoreExit.None;
-    this.runSlice(1);
+    if (this.debug.active || this.guestDebug) {
+      // Debug events of the completed instruction still happen; a host
+      // breakpoint on it has already been reported.
+      this.debug.resumePc = this.pc;
+      this.runSliceDebug(1);
+    } else {
+      this.runSlice(1);
+    }
     this.mmioLogPos = 0;
     if ((this.exit as CoreExit) !== CoreExit.Mmio) this.mmioLogLen = 0;
     return this.exit;
@@ -474,10 +580,17 @@ export class HostDebug {
   swBreak = false;
   /** Hardware breakpoint addresses (instruction). */
   hwBreaks: number[] = [];
-  /** Watchpoints: [address, length, kind bits 1=read 2=write]. */
+  /**
+   * Data watchpoints (kind bits: WATCH_READ, WATCH_WRITE). While any exist the
+   * translation cache is disabled, so every data access takes the slow path
+   * in mem.ts, which checks them before the access.
+   */
   watch: { addr: number; len: number; kind: number }[] = [];
   /** The address a resumed vCPU must execute once without re-triggering its breakpoint. */
   resumePc = -1;
+  /** Set while the instruction being executed must not trigger watchpoints (resumed, or replayed after MMIO). */
+  skipWatch = false;
+  /** The watchpoint address of the last watchpoint exit. */
   watchHitAddr = 0;
 
   hwBreakAt(pc: number): boolean {
@@ -490,5 +603,17 @@ export class HostDebug {
   }
   update(): void {
     this.active = this.singleStep || this.hwBreaks.length > 0 || this.watch.length > 0;
+  }
+  /** The index of a watchpoint of `kind` that the access [ea, ea + size) touches, or -1. */
+  watchAt(ea: number, size: number, kind: number): number {
+    const w = this.watch;
+    const lo = ea >>> 0;
+    for (let k = 0; k < w.length; k++) {
+      const p = w[k];
+      if ((p.kind & kind) === 0) continue;
+      // Overlap of [lo, lo + size) and [addr, addr + len), without wrapping at 2^32.
+      if (lo < p.addr + p.len && p.addr < lo + size) return k;
+    }
+    return -1;
   }
 }

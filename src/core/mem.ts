@@ -15,9 +15,10 @@
 // loads are zero-extended; 32-bit loads are int32.
 
 import type { Cpu } from './cpu.js';
-import { CoreExit } from './cpu.js';
+import { CoreExit, IntClass } from './cpu.js';
 import { Access, TC_MASK } from './mmu/tcache.js';
-import { MAS } from './regbits.js';
+import { ESR, IVOR, MAS } from './regbits.js';
+import { SPR } from './spr.js';
 
 export function ld8(c: Cpu, ea: number): number {
   const tc = c.tc, i = (ea >>> 12) & TC_MASK;
@@ -93,12 +94,34 @@ export function st64(c: Cpu, ea: number, hi: number, lo: number): void {
 
 // ---- slow paths ----
 
+/** Debug status of a watchpoint exit (Cpu.debugExitStatus). */
+export const WATCH_READ_STATUS = 3;
+export const WATCH_WRITE_STATUS = 4;
+
+/**
+ * Host watchpoints (KVM_SET_GUEST_DEBUG): stop before an access that touches
+ * a watched range. The instruction does not complete and is executed again
+ * when the vCPU resumes. Only reached with the translation cache disabled.
+ */
+function watchHit(c: Cpu, ea: number, size: number, store: boolean): boolean {
+  const d = c.debug;
+  if (d.skipWatch) return false;
+  const k = d.watchAt(ea, size, store ? 2 : 1);
+  if (k < 0) return false;
+  d.watchHitAddr = d.watch[k].addr;
+  c.debugExit(c.pc, store ? WATCH_WRITE_STATUS : WATCH_READ_STATUS);
+  c.nip = c.pc;
+  c.abort = true;
+  return true;
+}
+
 const scratch = new Uint8Array(8);
 const scratchView = new DataView(scratch.buffer);
 
 /** Memory-order bytes of an access of `size` at ea into `scratch`; false if the instruction must stop. */
 function readBytes(c: Cpu, ea: number, size: number): boolean {
   const tc = c.tc;
+  if (tc.disabled && watchHit(c, ea, size, false)) return false;
   if (tc.memGeneration !== c.mem.generation) tc.flush();
   if (((ea & 0xfff) + size) > 0x1000) {
     // Crosses a page: translate both pages first so a fault leaves nothing done.
@@ -109,8 +132,10 @@ function readBytes(c: Cpu, ea: number, size: number): boolean {
     const pa1 = tc.translate((ea + split) | 0, Access.Load);
     if (pa1 < 0) return false;
     const e1 = tc.lastWimge;
-    // Each part follows its own page; the E attribute must agree for a sensible result.
-    if (((e0 ^ e1) & MAS.WIMGE_E) !== 0) c.failInternal('access crosses pages of different endianness');
+    if (((e0 ^ e1) & MAS.WIMGE_E) !== 0) {
+      byteOrderingDsi(c, ea, false);
+      return false;
+    }
     for (let k = 0; k < size; k++) {
       const pa = k < split ? pa0 + k : pa1 + (k - split);
       if (!physRead(c, pa, 1, k)) return false;
@@ -149,6 +174,7 @@ function physWrite(c: Cpu, pa: number, size: number, at: number): boolean {
   if (slot !== null && !slot.readonly && pa + size <= slot.base + slot.size) {
     slot.u8.set(scratch.subarray(at, at + size), pa - slot.base);
     if (slot.logDirty) slot.markDirty(pa);
+    slot.dropCode(pa);
     return true;
   }
   if (c.mmioLogPos < c.mmioLogLen) {
@@ -158,6 +184,18 @@ function physWrite(c: Cpu, pa: number, size: number, at: number): boolean {
   c.mmioData.set(scratch.subarray(at, at + size));
   mmioExit(c, pa, size, true);
   return false;
+}
+
+/**
+ * An access that crosses from a page of one byte order into a page of the
+ * other: the e500 takes a byte-ordering Data Storage interrupt (ESR[BO],
+ * e500 RM 5.7.3), nothing is accessed.
+ */
+function byteOrderingDsi(c: Cpu, ea: number, store: boolean): void {
+  c.spr[SPR.DEAR] = ea;
+  c.spr[SPR.ESR] = ESR.BO | (store ? ESR.ST : 0);
+  c.interrupt(IVOR.DSI, c.pc, IntClass.Base);
+  c.abort = true;
 }
 
 function mmioExit(c: Cpu, pa: number, size: number, isWrite: boolean): void {
@@ -200,6 +238,7 @@ function loadSlow64(c: Cpu, ea: number, out: Int32Array): void {
 
 function storeSlow(c: Cpu, ea: number, size: number, v: number, lo: number): void {
   const tc = c.tc;
+  if (tc.disabled && watchHit(c, ea, size, true)) return;
   if (tc.memGeneration !== c.mem.generation) tc.flush();
   const crosses = ((ea & 0xfff) + size) > 0x1000;
   const split = crosses ? 0x1000 - (ea & 0xfff) : size;
@@ -210,6 +249,10 @@ function storeSlow(c: Cpu, ea: number, size: number, v: number, lo: number): voi
   if (crosses) {
     pa1 = tc.translate((ea + split) | 0, Access.Store);
     if (pa1 < 0) return;
+    if (((wimge0 ^ tc.lastWimge) & MAS.WIMGE_E) !== 0) {
+      byteOrderingDsi(c, ea, true);
+      return;
+    }
   }
   const le = (wimge0 & MAS.WIMGE_E) !== 0;
   switch (size) {
@@ -230,6 +273,7 @@ function storeSlow(c: Cpu, ea: number, size: number, v: number, lo: number): voi
     if (slot !== null && !slot.readonly && pa0 + size <= slot.base + slot.size) {
       slot.u8.set(scratch.subarray(0, size), pa0 - slot.base);
       if (slot.logDirty) slot.markDirty(pa0);
+      slot.dropCode(pa0);
       tc.fill(Access.Store, ea, slot, pa0);
       return;
     }
@@ -242,8 +286,9 @@ function storeSlow(c: Cpu, ea: number, size: number, v: number, lo: number): voi
   }
 }
 
-/** Physical address of a data access without performing it (dcbz, lwarx); -1 after a fault. */
-export function translateData(c: Cpu, ea: number, store: boolean): number {
+/** Physical address of a data access of `size` bytes without performing it (dcbz, stwcx.); -1 after a fault. */
+export function translateData(c: Cpu, ea: number, store: boolean, size = 1): number {
+  if (store && c.tc.disabled && watchHit(c, ea, size, true)) return -1;
   if (c.tc.memGeneration !== c.mem.generation) c.tc.flush();
   return c.tc.translate(ea, store ? Access.Store : Access.Load);
 }

@@ -3,6 +3,8 @@
 // exit. Physical addresses are 36-bit on e500mc, so they are carried as JS
 // numbers (exact up to 2^53), never as int32.
 
+import type { CodePage } from './exec/blocks.js';
+
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 4096;
 
@@ -11,6 +13,10 @@ export class RamSlot {
   readonly u8: Uint8Array;
   /** One bit per 4 KiB page written since the last dirty-log harvest. */
   readonly dirty: Uint32Array;
+  /** One bit per page that holds decoded blocks (stores to it must drop them). */
+  readonly codeBits: Uint32Array;
+  /** The decoded-block table of each page that has been executed from. */
+  readonly codePages: (CodePage | undefined)[];
   constructor(
     readonly id: number,
     /** Guest physical base address (page aligned). */
@@ -24,10 +30,33 @@ export class RamSlot {
     this.view = new DataView(buffer, offset, size);
     this.u8 = new Uint8Array(buffer, offset, size);
     this.dirty = new Uint32Array(Math.ceil(size / PAGE_SIZE / 32));
+    this.codeBits = new Uint32Array(Math.ceil(size / PAGE_SIZE / 32));
+    this.codePages = new Array(Math.ceil(size / PAGE_SIZE));
   }
   contains(pa: number): boolean {
     return pa >= this.base && pa < this.base + this.size;
   }
+  /** True if the page of `pa` holds decoded blocks. */
+  isCode(pa: number): boolean {
+    const page = Math.floor((pa - this.base) / PAGE_SIZE);
+    return (this.codeBits[page >>> 5] & (1 << (page & 31))) !== 0;
+  }
+
+  /** A store reached the page of `pa`: forget its decoded blocks. */
+  dropCode(pa: number): void {
+    const page = Math.floor((pa - this.base) / PAGE_SIZE);
+    const bit = 1 << (page & 31);
+    if ((this.codeBits[page >>> 5] & bit) === 0) return;
+    this.codeBits[page >>> 5] &= ~bit;
+    this.codePages[page]?.blocks.fill(undefined);
+  }
+
+  /** Forget every decoded block (the host rewrote guest memory wholesale, e.g. a snapshot restore). */
+  dropAllCode(): void {
+    this.codeBits.fill(0);
+    for (const p of this.codePages) p?.blocks.fill(undefined);
+  }
+
   markDirty(pa: number): void {
     const page = Math.floor((pa - this.base) / PAGE_SIZE);
     this.dirty[page >>> 5] |= 1 << (page & 31);
@@ -41,6 +70,8 @@ export class RamSlot {
 export class PhysMemory {
   slots: RamSlot[] = [];
   generation = 0;
+  /** Translation caches of the vCPUs using this memory (to drop cached stores to new code pages). */
+  readonly storeCaches = new Set<{ flushWrites(): void }>();
   /** Last slot found, for the common case of one RAM slot. */
   private last: RamSlot | null = null;
 

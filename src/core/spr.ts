@@ -28,7 +28,7 @@ export const SPR = {
   TLB0CFG: 688, TLB1CFG: 689, EPR: 702,
   MAS7: 944, EPLC: 947, EPSC: 948,
   HID0: 1008, HID1: 1009, L1CSR0: 1010, L1CSR1: 1011, MMUCSR0: 1012,
-  MMUCFG: 1015, SVR: 1023,
+  BUCSR: 1013, MMUCFG: 1015, SVR: 1023,
 } as const;
 
 /** Access rights: what a guest may do with an SPR. */
@@ -137,6 +137,7 @@ d('HID1', SPR.HID1, RW);
 d('L1CSR0', SPR.L1CSR0, RW, 0, -1, true);
 d('L1CSR1', SPR.L1CSR1, RW, 0, -1, true);
 d('MMUCSR0', SPR.MMUCSR0, RW, 0, -1, true);
+d('BUCSR', SPR.BUCSR, RW, 0, -1, true);
 d('MMUCFG', SPR.MMUCFG, RO, MMUCFG_E500MC);
 d('SVR', SPR.SVR, RO, 0);
 

@@ -77,9 +77,14 @@ export class Timers {
     this.c.sliceEnd = 0;
   }
 
+  /**
+   * TCR[WRC]: each bit, once software has set it, stays set until reset
+   * (Book E), so errant code cannot disable the watchdog reset.
+   */
   writeTcr(v: number): void {
     this.update();
-    this.c.spr[SPR.TCR] = v;
+    const wrc = 3 << TCR.WRC_SHIFT;
+    this.c.spr[SPR.TCR] = (v & ~wrc) | ((this.c.spr[SPR.TCR] | v) & wrc);
     this.c.sliceEnd = 0;
   }
 
@@ -89,10 +94,16 @@ export class Timers {
     this.c.spr[SPR.TSR] &= ~v;
   }
 
-  /** Bring TSR and DEC up to the present; returns the current clock time. */
+  /**
+   * Bring TSR and DEC up to the present; returns the current clock time.
+   * A newly raised timer status ends the slice, so an enabled interrupt is
+   * taken before the next instruction: a guest that has seen the time base
+   * pass an event (mftb, DEC, TSR reads call this) never runs on without it.
+   */
   update(): number {
     const now = this.now();
     const spr = this.c.spr;
+    const tsrBefore = spr[SPR.TSR];
     if (this.decRunning && now >= this.decExpiry) {
       spr[SPR.TSR] |= TSR.DIS;
       const decar = spr[SPR.DECAR] >>> 0;
@@ -113,6 +124,7 @@ export class Timers {
       while (n-- > 0) this.watchdogEvent();
       this.lastTb = tb;
     }
+    if (spr[SPR.TSR] !== tsrBefore) this.c.sliceEnd = 0;
     return now;
   }
 
@@ -167,14 +179,17 @@ function wdtBit(tcr: number): number {
   return 63 - ((((tcr >>> TCR.WPEXT_SHIFT) & 0xf) << 2) | ((tcr >>> TCR.WP_SHIFT) & 3));
 }
 
+/** 2^k for the 64 time-base bits (Math.pow was a tenth of an MMIO exit round trip). */
+const POW2 = Float64Array.from({ length: 65 }, (_, k) => 2 ** k);
+
 /** Number of 0->1 transitions of bit k of the time base in (a, b]. */
 function transitions(a: number, b: number, k: number): number {
-  const half = Math.pow(2, k), period = half * 2;
+  const half = POW2[k], period = POW2[k + 1];
   return Math.floor((b - half) / period) - Math.floor((a - half) / period);
 }
 
 /** The first time-base value after tb at which bit k goes 0->1. */
 function nextTransition(tb: number, k: number): number {
-  const half = Math.pow(2, k), period = half * 2;
+  const half = POW2[k], period = POW2[k + 1];
   return (Math.floor((tb - half) / period) + 1) * period + half;
 }

@@ -30,6 +30,9 @@ export const SystemEvent = {
   CRASH: 3,
 } as const;
 
+/** kvm_run.internal.data[0] (flags) of KVM_INTERNAL_ERROR_EMULATION: insn_size and insn_bytes follow. */
+export const KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES = 1;
+
 /** KVM capabilities that tkvm implements (numbers from kvm.h). */
 export const Cap = {
   USER_MEMORY: 3,
@@ -44,6 +47,7 @@ export const Cap = {
   MAX_VCPUS: 66,
   SW_TLB: 69,
   ONE_REG: 70,
+  SYNC_REGS: 74,
   READONLY_MEM: 81,
   PPC_BOOKE_WATCHDOG: 83,
   PPC_EPR: 86,
@@ -51,6 +55,7 @@ export const Cap = {
   CHECK_EXTENSION_VM: 105,
   GUEST_DEBUG_HW_BPS: 119,
   GUEST_DEBUG_HW_WPS: 120,
+  MAX_VCPU_ID: 128,
   IMMEDIATE_EXIT: 136,
   PPC_GUEST_DEBUG_SSTEP: 176,
   EXIT_HYPERCALL: 201,
@@ -85,6 +90,11 @@ export const KVMPPC_DEBUG_BREAKPOINT = 1 << 1;
 export const KVMPPC_DEBUG_WATCH_WRITE = 1 << 2;
 export const KVMPPC_DEBUG_WATCH_READ = 1 << 3;
 
+/** kvm_guest_debug_arch has 16 breakpoint slots; e500mc has 2 IACs and 2 DACs (KVMPPC_BOOKE_IAC_NUM/DAC_NUM). */
+export const KVM_GUEST_DEBUG_BP_SLOTS = 16;
+export const KVMPPC_BOOKE_IAC_NUM = 2;
+export const KVMPPC_BOOKE_DAC_NUM = 2;
+
 /** KVM_MMU_FSL_BOOKE_NOHV: the MMU type for KVM_CAP_SW_TLB on e500 without HV. */
 export const KVM_MMU_FSL_BOOKE_NOHV = 0;
 export const KVM_MMU_FSL_BOOKE_HV = 1;
@@ -95,3 +105,123 @@ export const IrqLine = {
   CRITICAL: 1,
   MACHINE_CHECK: 2,
 } as const;
+
+// ---- struct kvm_sregs (Book E part) ----
+
+export const KVM_SREGS_E_IMPL_NONE = 0;
+export const KVM_SREGS_E_IMPL_FSL = 1;
+export const KVM_SREGS_E_FSL_PIDn = 1 << 0;
+
+/** kvm_sregs.u.e.features: which sections of the structure are valid. */
+export const SregsFeature = {
+  BASE: 1 << 0,
+  ARCH206: 1 << 1,
+  E_64: 1 << 2,
+  SPRG8: 1 << 3,
+  MCIVPR: 1 << 4,
+  IVOR: 1 << 5,
+  ARCH206_MMU: 1 << 6,
+  DEBUG: 1 << 7,
+  ED: 1 << 8,
+  SPE: 1 << 9,
+  EXP: 1 << 10,
+  PD: 1 << 11,
+  PC: 1 << 12,
+  PT: 1 << 13,
+  PM: 1 << 14,
+} as const;
+
+/** kvm_sregs.u.e.update_special: registers KVM_SET_SREGS writes only when asked. */
+export const SregsUpdate = {
+  MCSR: 1 << 0,
+  TSR: 1 << 1,
+  DEC: 1 << 2,
+  DBSR: 1 << 3,
+} as const;
+
+// ---- ONE_REG ids (include/uapi/linux/kvm.h, arch/powerpc/include/uapi/asm/kvm.h) ----
+
+export const KVM_REG_ARCH_MASK = 0xff00000000000000n;
+export const KVM_REG_PPC = 0x1000000000000000n;
+export const KVM_REG_SIZE_SHIFT = 52n;
+export const KVM_REG_SIZE_MASK = 0x00f0000000000000n;
+export const KVM_REG_SIZE_U32 = 0x0020000000000000n;
+export const KVM_REG_SIZE_U64 = 0x0030000000000000n;
+
+const u32 = (n: number): bigint => KVM_REG_PPC | KVM_REG_SIZE_U32 | BigInt(n);
+const u64 = (n: number): bigint => KVM_REG_PPC | KVM_REG_SIZE_U64 | BigInt(n);
+
+/** The KVM_REG_PPC_* ids that name Book E registers. */
+export const Reg = {
+  HIOR: u64(0x1),
+  IAC1: u64(0x2),
+  IAC2: u64(0x3),
+  IAC3: u64(0x4),
+  IAC4: u64(0x5),
+  DAC1: u64(0x6),
+  DAC2: u64(0x7),
+  FPR0: u64(0x20),
+  FPR31: u64(0x3f),
+  VR0: KVM_REG_PPC | 0x0040000000000000n | 0x40n,
+  FPSCR: u64(0x80),
+  EPCR: u32(0x85),
+  EPR: u32(0x86),
+  OR_TSR: u32(0x87),
+  CLEAR_TSR: u32(0x88),
+  TCR: u32(0x89),
+  TSR: u32(0x8a),
+  DEBUG_INST: u32(0x8b),
+  MAS0: u32(0x8c),
+  MAS1: u32(0x8d),
+  MAS2: u64(0x8e),
+  MAS7_3: u64(0x8f),
+  MAS4: u32(0x90),
+  MAS6: u32(0x91),
+  MMUCFG: u32(0x92),
+  TLB0CFG: u32(0x93),
+  TLB1CFG: u32(0x94),
+  TLB2CFG: u32(0x95),
+  TLB3CFG: u32(0x96),
+  TLB0PS: u32(0x97),
+  TLB1PS: u32(0x98),
+  TLB2PS: u32(0x99),
+  TLB3PS: u32(0x9a),
+  EPTCFG: u32(0x9b),
+  TB_OFFSET: u64(0x9c),
+  VRSAVE: u32(0xb4),
+  SPRG9: u64(0xba),
+  DBSR: u32(0xbb),
+  DEC_EXPIRY: u64(0xbe),
+} as const;
+
+/** KVM_REG_PPC_FPR(n). */
+export function regFpr(n: number): bigint {
+  return Reg.FPR0 + BigInt(n);
+}
+
+/** Bytes of a register named by a ONE_REG id (the size field). */
+export function regSize(id: bigint): number {
+  return 1 << Number((id & KVM_REG_SIZE_MASK) >> KVM_REG_SIZE_SHIFT);
+}
+
+// ---- hypercalls (ePAPR sc 1; arch/powerpc/include/uapi/asm/epapr_hcalls.h, kvm_para.h) ----
+
+export const EV_EPAPR_VENDOR_ID = 1;
+export const EV_KVM_VENDOR_ID = 42;
+export const evHcallToken = (vendor: number, num: number): number => ((vendor << 16) | num) >>> 0;
+export const EV_IDLE = 16;
+export const KVM_HC_FEATURES = 3;
+export const EV_SUCCESS = 0;
+export const EV_UNIMPLEMENTED = 12;
+/**
+ * KVM_CAP_EXIT_HYPERCALL argument bit (tkvm's meaning for ePAPR tokens, which
+ * are too wide for x86's one-bit-per-number mask): forward every hypercall
+ * the kernel does not answer itself to userspace as KVM_EXIT_HYPERCALL.
+ */
+export const KVM_EXIT_HYPERCALL_UNHANDLED = 1;
+
+// ---- KVM_CAP_SYNC_REGS (register sets mirrored in kvm_run.s) ----
+
+/** struct kvm_regs in kvm_run.s.regs (tkvm: ppc has no sync regs in KVM). */
+export const KVM_SYNC_PPC_REGS = 1;
+

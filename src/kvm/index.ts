@@ -4,11 +4,21 @@
 
 export { Kvm, openKvm } from './system.js';
 export type { Vm, UserMemoryRegion } from './vm.js';
-export { MAX_VCPUS, NR_MEMSLOTS, TIMEBASE_HZ } from './vm.js';
-export type { Vcpu, GuestDebug, TranslationResult } from './vcpu.js';
+export { MAX_VCPUS, NR_MEMSLOTS, TIMEBASE_HZ, PHYS_LIMIT } from './vm.js';
+export type { Vcpu, TranslationResult, KvmRegList, VcpuHost } from './vcpu.js';
+export type { GuestDebug, GuestDebugBp } from './debug.js';
 export type { KvmRegs } from './regs.js';
-export { KvmRun, kickRun, setRunLine, RUN_SIZE, RunOff } from './run.js';
-export { KvmError, Errno } from './errors.js';
+export { KVM_REGS_BYTES, decodeRegs as decodeKvmRegs } from './regs.js';
+export type { KvmSregs, KvmSregsE, KvmSregsFsl } from './sregs.js';
+export { SREGS_FEATURES } from './sregs.js';
+export type { RegValue } from './onereg.js';
+export {
+  KvmRun, kickRun, setRunLine, interruptRun, RUN_SIZE, RUN_STRUCT_SIZE, RunOff, Word as RunWord, USER_WORD_COUNT, LINE_COUNT,
+} from './run.js';
+export { KvmError, Errno, type ErrnoName } from './errors.js';
 export * from './constants.js';
-export { e500mcTlbParams, TLB_PARAMS_BYTES, type KvmConfigTlb } from './swtlb.js';
-export { TLB0_ENTRIES, TLB0_WAYS, TLB0_SETS, TLB1_ENTRIES, TLB_ENTRIES, TLB_ENTRY_BYTES, TLB_BYTES } from '../core/mmu/tlbarray.js';
+export { e500mcTlbParams, entryError as tlbEntryError, TLB_PARAMS_BYTES, TLB_BITMAP_BYTES } from './swtlb.js';
+export type { KvmConfigTlb, TlbSyncScope } from './swtlb.js';
+export {
+  TLB0_ENTRIES, TLB0_WAYS, TLB0_SETS, TLB1_ENTRIES, TLB_ENTRIES, TLB_ENTRY_BYTES, TLB_BYTES, tsizeBytes,
+} from '../core/mmu/tlbarray.js';

@@ -87,6 +87,13 @@ export class Decoder {
     return this.primaryDef[op];
   }
 
+  /** The handler that executes `w` (never a second-level dispatcher). */
+  handlerFor(w: number): Handler {
+    const op = w >>> 26;
+    const ext = this.extHandlers.get(op);
+    return ext !== undefined ? ext[(w >>> 1) & 0x3ff] : this.primary[op];
+  }
+
   /** Every (mnemonic, encoding) pair, for tests and documentation. */
   allDefs(): InsnDef[] {
     const out = new Set<InsnDef>();

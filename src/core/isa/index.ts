@@ -7,7 +7,7 @@ import { Decoder, type InsnDef } from './decode.js';
 import { fpuInsns } from './fpu.js';
 import { integerInsns } from './integer.js';
 import { loadStoreInsns } from './loadstore.js';
-import { systemInsns } from './system.js';
+import { softwareBreakpoint, SW_BREAKPOINT_INST, systemInsns } from './system.js';
 import { tlbInsns } from './tlb.js';
 
 export const allInsns: readonly InsnDef[] = [
@@ -20,7 +20,11 @@ export const allInsns: readonly InsnDef[] = [
 ];
 
 /** Any encoding that is not an e500mc instruction: illegal-instruction program interrupt. */
-function illegal(c: Cpu, _w: number): void {
+function illegal(c: Cpu, w: number): void {
+  if (w === SW_BREAKPOINT_INST && c.debug.swBreak) {
+    softwareBreakpoint(c);
+    return;
+  }
   c.raiseProgram(ESR.PIL);
 }
 

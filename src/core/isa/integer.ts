@@ -3,6 +3,7 @@
 
 import type { Cpu } from '../cpu.js';
 import { ESR } from '../regbits.js';
+import { debugTrap } from '../guest-debug.js';
 import { A, P, X, XO, type InsnDef } from './decode.js';
 
 // ---- field helpers (inlined by the JIT compiler) ----
@@ -192,11 +193,15 @@ function trapCond(to: number, a: number, b: number): boolean {
   return ((to & 16) !== 0 && a < b) || ((to & 8) !== 0 && a > b) || ((to & 4) !== 0 && a === b) ||
     ((to & 2) !== 0 && (a >>> 0) < (b >>> 0)) || ((to & 1) !== 0 && (a >>> 0) > (b >>> 0));
 }
+function trap(c: Cpu): void {
+  if (c.guestDebug && debugTrap(c)) return;
+  c.raiseProgram(ESR.PTR);
+}
 function tw(c: Cpu, w: number): void {
-  if (trapCond(rD(w), c.gpr[rA(w)], c.gpr[rB(w)])) c.raiseProgram(ESR.PTR);
+  if (trapCond(rD(w), c.gpr[rA(w)], c.gpr[rB(w)])) trap(c);
 }
 function twi(c: Cpu, w: number): void {
-  if (trapCond(rD(w), c.gpr[rA(w)], simm(w))) c.raiseProgram(ESR.PTR);
+  if (trapCond(rD(w), c.gpr[rA(w)], simm(w))) trap(c);
 }
 
 // ---- logical (rS is in the rD position, the result goes to rA) ----

@@ -1,5 +1,9 @@
 // Fixed-point loads and stores: D and X forms, with update, byte-reverse,
-// multiple, string, and the lwarx/stwcx. reservation pair.
+// multiple, and the lwarx/stwcx. reservation pair.
+//
+// The e500mc has no load/store string instructions (lswi, lswx, stswi,
+// stswx: the Move Assist category): they are illegal instructions, as on
+// the hardware and in QEMU (Linux emulates them for user programs).
 //
 // Every handler performs its memory accesses first and returns at once if
 // one of them aborted the instruction (interrupt or MMIO exit), so nothing
@@ -222,47 +226,6 @@ function stmw(c: Cpu, w: number): void {
   }
 }
 
-/** Load string of n bytes from ea into registers starting at rD, wrapping r31 -> r0. */
-function loadString(c: Cpu, w: number, ea: number, n: number): void {
-  const regs = new Int32Array(32);
-  const written = new Uint8Array(32);
-  let r = rD(w);
-  for (let k = 0; k < n; k++) {
-    const v = ld8(c, (ea + k) | 0);
-    if (c.abort) return;
-    const sh = 24 - (k & 3) * 8;
-    if ((k & 3) === 0) regs[r] = 0;
-    regs[r] |= v << sh;
-    written[r] = 1;
-    if ((k & 3) === 3) r = (r + 1) & 31;
-  }
-  for (let k = 0; k < 32; k++) if (written[k]) c.gpr[k] = regs[k];
-}
-function storeString(c: Cpu, w: number, ea: number, n: number): void {
-  let r = rD(w);
-  for (let k = 0; k < n; k++) {
-    st8(c, (ea + k) | 0, (c.gpr[r] >>> (24 - (k & 3) * 8)) & 0xff);
-    if (c.abort) return;
-    if ((k & 3) === 3) r = (r + 1) & 31;
-  }
-}
-function lswi(c: Cpu, w: number): void {
-  const nb = rB(w);
-  const a = rA(w);
-  loadString(c, w, a === 0 ? 0 : c.gpr[a], nb === 0 ? 32 : nb);
-}
-function lswx(c: Cpu, w: number): void {
-  loadString(c, w, eaX(c, w), c.xerRest & 0x7f);
-}
-function stswi(c: Cpu, w: number): void {
-  const nb = rB(w);
-  const a = rA(w);
-  storeString(c, w, a === 0 ? 0 : c.gpr[a], nb === 0 ? 32 : nb);
-}
-function stswx(c: Cpu, w: number): void {
-  storeString(c, w, eaX(c, w), c.xerRest & 0x7f);
-}
-
 // ---- reservation ----
 
 function lwarx(c: Cpu, w: number): void {
@@ -329,12 +292,8 @@ export const loadStoreInsns: InsnDef[] = [
   X('lhaux', 31, 375, 'rt,ra,rb', lhaux),
   X('sthx', 31, 407, 'rs,ra0,rb', sthx),
   X('sthux', 31, 439, 'rs,ra,rb', sthux),
-  X('lswx', 31, 533, 'rt,ra0,rb', lswx),
   X('lwbrx', 31, 534, 'rt,ra0,rb', lwbrx),
-  X('lswi', 31, 597, 'rt,ra0,nb', lswi),
-  X('stswx', 31, 661, 'rs,ra0,rb', stswx),
   X('stwbrx', 31, 662, 'rs,ra0,rb', stwbrx),
-  X('stswi', 31, 725, 'rs,ra0,nb', stswi),
   X('lhbrx', 31, 790, 'rt,ra0,rb', lhbrx),
   X('sthbrx', 31, 918, 'rs,ra0,rb', sthbrx),
 ];

@@ -79,14 +79,27 @@ function sc(c: Cpu, w: number): void {
   c.interrupt(IVOR.SYSCALL, c.nip, IntClass.Base);
 }
 
-/** The instruction KVM for e500mc uses as a software breakpoint (ehpriv with OC = 1). */
+/** ehpriv with OC = 1: KVM for e500mc emulates it as a debug exit (EHPRIV_OC_DEBUG). */
 export const DEBUG_INST = 0x7c000a1c | 0;
+
+/**
+ * The software breakpoint KVM reports in KVM_REG_PPC_DEBUG_INST on Book E
+ * (KVMPPC_INST_SW_BREAKPOINT, Linux 6.1): an illegal instruction that, with
+ * KVM_GUESTDBG_USE_SW_BP, leaves the guest instead of raising a program
+ * interrupt.
+ */
+export const SW_BREAKPOINT_INST = 0x00dddd00;
+
+/** A software breakpoint: leave the core before the instruction at pc (debug status 2). */
+export function softwareBreakpoint(c: Cpu): void {
+  c.debugExit(c.pc, 2);
+  c.nip = c.pc;
+  c.abort = true;
+}
 
 function ehpriv(c: Cpu, w: number): void {
   if (w === DEBUG_INST && c.debug.swBreak) {
-    c.debugExit(c.pc, 2);
-    c.nip = c.pc;
-    c.abort = true;
+    softwareBreakpoint(c);
     return;
   }
   // Without a hypervisor to claim it, ehpriv is not an instruction of the guest.
@@ -119,8 +132,8 @@ function readSpecial(c: Cpu, n: number): number {
     case SPR.LR: return c.lr;
     case SPR.CTR: return c.ctr;
     case SPR.DEC: return c.timers.readDec();
-    case SPR.TBL_R: return c.timers.tb() % 0x100000000 | 0;
-    case SPR.TBU_R: return Math.floor(c.timers.tb() / 0x100000000) | 0;
+    case SPR.TBL_R: c.timers.update(); return c.timers.tb() % 0x100000000 | 0;
+    case SPR.TBU_R: c.timers.update(); return Math.floor(c.timers.tb() / 0x100000000) | 0;
     case SPR.USPRG3: return c.spr[SPR.SPRG3];
     case SPR.SPRG4R: case SPR.SPRG5R: case SPR.SPRG6R: case SPR.SPRG7R:
       return c.spr[n + 16];
@@ -165,10 +178,14 @@ export function writeSpecial(c: Cpu, n: number, v: number): void {
       c.spr[n] = v & ~0x00000102;
       return;
     case SPR.MMUCSR0: mmucsr0Write(c, v); return;
+    case SPR.BUCSR:
+      // Branch unit: the branch-buffer flash invalidate (BBFI) completes at once.
+      c.spr[SPR.BUCSR] = v & ~0x00000200;
+      return;
     case SPR.DBCR0: case SPR.DBCR1: case SPR.DBCR2:
     case SPR.IAC1: case SPR.IAC2: case SPR.DAC1: case SPR.DAC2:
       c.spr[n] = n === SPR.IAC1 || n === SPR.IAC2 ? v & ~3 : v;
-      c.sliceEnd = 0;
+      c.debugChanged();
       return;
     default: c.spr[n] = v;
   }
@@ -197,26 +214,43 @@ function nop(_c: Cpu, _w: number): void {}
 function cacheOpLoad(c: Cpu, w: number): void {
   translateData(c, eaX(c, w), false);
 }
+/** icbi: translated like a load; drops the decoded blocks of the page. */
+function icbi(c: Cpu, w: number): void {
+  const pa = translateData(c, eaX(c, w), false);
+  if (pa < 0) return;
+  c.mem.find(pa)?.dropCode(pa);
+}
+
 /** dcbi: privileged, translated like a store. */
 function dcbi(c: Cpu, w: number): void {
   if (!privileged(c)) return;
   translateData(c, eaX(c, w), true);
 }
-/** Cache locking: privileged unless MSR[UCLE]. */
-function cacheLock(c: Cpu, w: number): void {
+/**
+ * Cache locking in user mode needs MSR[UCLE]; without it the instruction
+ * takes a cache-locking Data Storage interrupt (Book E; e500 RM table 5-6):
+ * ESR[DLK] for the data-cache forms, ESR[ILK] for icbtls/icblc.
+ */
+function cacheLockCheck(c: Cpu, w: number, icache: boolean): void {
+  const ea = eaX(c, w);
   if ((c.msr & MSR.PR) !== 0 && (c.msr & MSR.UCLE) === 0) {
-    c.raiseProgram(ESR.PPR);
+    c.spr[SPR.DEAR] = ea;
+    c.spr[SPR.ESR] = icache ? ESR.ILK : ESR.DLK;
+    c.interrupt(IVOR.DSI, c.pc, IntClass.Base);
+    c.abort = true;
     return;
   }
-  translateData(c, eaX(c, w), false);
+  translateData(c, ea, false);
 }
+function dcacheLock(c: Cpu, w: number): void { cacheLockCheck(c, w, false); }
+function icacheLock(c: Cpu, w: number): void { cacheLockCheck(c, w, true); }
 
 export const CACHE_LINE = 64;
 
 /** dcbz: zero a 64-byte line; write-through or cache-inhibited pages raise alignment (e500mc). */
 function dcbz(c: Cpu, w: number): void {
   const ea = eaX(c, w) & ~(CACHE_LINE - 1);
-  const pa = translateData(c, ea, true);
+  const pa = translateData(c, ea, true, CACHE_LINE);
   if (pa < 0) return;
   if ((c.tc.lastWimge & (MAS.WIMGE_W | MAS.WIMGE_I)) !== 0) {
     raiseAlignment(c, eaX(c, w), true);
@@ -226,6 +260,7 @@ function dcbz(c: Cpu, w: number): void {
   if (slot !== null && !slot.readonly && pa + CACHE_LINE <= slot.base + slot.size) {
     slot.u8.fill(0, pa - slot.base, pa - slot.base + CACHE_LINE);
     if (slot.logDirty) slot.markDirty(pa);
+    slot.dropCode(pa);
     return;
   }
   // Not RAM (MMIO is cache-inhibited on this machine).
@@ -245,23 +280,23 @@ export const systemInsns: InsnDef[] = [
   X('mfmsr', 31, 83, 'rt', mfmsr),
   X('dcbf', 31, 86, 'ra0,rb', cacheOpLoad),
   X('wrtee', 31, 131, 'rs', wrtee),
-  X('dcbtstls', 31, 134, 'ct,ra0,rb', cacheLock),
+  X('dcbtstls', 31, 134, 'ct,ra0,rb', dcacheLock),
   X('mtmsr', 31, 146, 'rs', mtmsr),
   X('wrteei', 31, 163, 'e', wrteei),
-  X('dcbtls', 31, 166, 'ct,ra0,rb', cacheLock),
-  X('icblc', 31, 230, 'ct,ra0,rb', cacheLock),
+  X('dcbtls', 31, 166, 'ct,ra0,rb', dcacheLock),
+  X('icblc', 31, 230, 'ct,ra0,rb', icacheLock),
   X('dcbtst', 31, 246, 'ct,ra0,rb', nop),
   X('ehpriv', 31, 270, 'oc', ehpriv),
   X('dcbt', 31, 278, 'ct,ra0,rb', nop),
   X('mfspr', 31, 339, 'rt,spr', mfspr),
   X('mftb', 31, 371, 'rt,tbr', mftb),
-  X('dcblc', 31, 390, 'ct,ra0,rb', cacheLock),
+  X('dcblc', 31, 390, 'ct,ra0,rb', dcacheLock),
   X('mtspr', 31, 467, 'spr,rs', mtspr),
   X('dcbi', 31, 470, 'ra0,rb', dcbi),
-  X('icbtls', 31, 486, 'ct,ra0,rb', cacheLock),
+  X('icbtls', 31, 486, 'ct,ra0,rb', icacheLock),
   X('sync', 31, 598, 'l', nop),
   X('dcba', 31, 758, 'ra0,rb', nop),
   X('mbar', 31, 854, 'mo', nop),
-  X('icbi', 31, 982, 'ra0,rb', cacheOpLoad),
+  X('icbi', 31, 982, 'ra0,rb', icbi),
   X('dcbz', 31, 1014, 'ra0,rb', dcbz),
 ];

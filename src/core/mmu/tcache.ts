@@ -12,6 +12,7 @@
 
 import type { Cpu } from '../cpu.js';
 import { IntClass } from '../cpu.js';
+import { CodePage } from '../exec/blocks.js';
 import type { RamSlot } from '../physmem.js';
 import { ESR, IVOR, MAS, MSR } from '../regbits.js';
 import { SPR } from '../spr.js';
@@ -43,6 +44,8 @@ export class TranslationCache {
   readonly xTag = new Int32Array(TC_SIZE).fill(-1);
   readonly xOff = new Int32Array(TC_SIZE);
   readonly xView: DataView[] = new Array<DataView>(TC_SIZE).fill(DUMMY_VIEW);
+  /** The decoded-block table of the physical page each fetch entry maps to. */
+  readonly xCode: CodePage[] = new Array<CodePage>(TC_SIZE);
 
   /** Context bits of data and instruction accesses. */
   dctx = 0;
@@ -62,7 +65,9 @@ export class TranslationCache {
   lastWimge = 0;
   lastEntry = -1;
 
-  constructor(private readonly c: Cpu) {}
+  constructor(private readonly c: Cpu) {
+    c.mem.storeCaches.add(this);
+  }
 
   contextChanged(): void {
     const msr = this.c.msr;
@@ -182,7 +187,8 @@ export class TranslationCache {
       this.rOff[i] = off;
       this.rView[i] = slot.view;
     } else if (access === Access.Store) {
-      if (slot.readonly) return;
+      // Stores to pages holding decoded blocks must take the slow path, which drops the blocks.
+      if (slot.readonly || slot.isCode(pa)) return;
       if (slot.logDirty) slot.markDirty(pa);
       this.wTag[i] = (ea & 0xfffff000) | this.dctx;
       this.wOff[i] = off;
@@ -191,10 +197,32 @@ export class TranslationCache {
       this.xTag[i] = (ea & 0xfffff000) | this.ictx;
       this.xOff[i] = off;
       this.xView[i] = slot.view;
+      const page = off / 4096;
+      let cp = slot.codePages[page];
+      if (cp === undefined) cp = slot.codePages[page] = new CodePage(slot, page);
+      this.xCode[i] = cp;
     }
   }
 
   // ---- instruction fetch ----
+
+  /**
+   * The decoded-block table for the page of `pc` after an xTag miss: translate
+   * (ISI/ITLB abort the caller), fill the fetch cache. Returns undefined when
+   * the page cannot be executed through blocks (little-endian page, caching
+   * disabled) and the caller must interpret one instruction instead.
+   */
+  enterPage(pc: number): CodePage | undefined {
+    const c = this.c;
+    if (this.memGeneration !== c.mem.generation) this.flush();
+    const pa = this.translate(pc, Access.Fetch);
+    if (pa < 0) return undefined;
+    const slot = c.mem.find(pa);
+    if (slot === null || (this.lastWimge & MAS.WIMGE_E) !== 0 || this.disabled) return undefined;
+    this.fill(Access.Fetch, pc, slot, pa);
+    return this.xCode[(pc >>> 12) & TC_MASK];
+  }
+
 
   /** Fetch through the caches (used by the debug loop and the slow path). */
   fetch(pc: number): number {

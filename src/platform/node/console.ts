@@ -58,7 +58,10 @@ export class NodeConsole {
   /** Offer queued input to the guest again (call after the guest ran). */
   pump(): void {
     if (this.queue.length === 0 || this.sink === null) return;
-    const n = this.sink.input(Uint8Array.from(this.queue));
+    // A UART takes at most its FIFO's 16 bytes: offer no more than that, so a
+    // long paste is not copied whole at every offer (the machine offers
+    // after each exit while the UART has room).
+    const n = this.sink.input(Uint8Array.from(this.queue.length > 16 ? this.queue.slice(0, 16) : this.queue));
     if (n > 0) this.queue.splice(0, n);
   }
 

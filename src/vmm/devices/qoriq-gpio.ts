@@ -15,9 +15,16 @@ export class QoriqGpio implements MmioDevice {
   private icr = 0;
 
   /** `pinChanged(pin, level)` is called when an output pin changes. */
-  constructor(private readonly pinChanged: (pin: number, level: boolean) => void) {}
+  constructor(
+    private readonly pinChanged: (pin: number, level: boolean) => void,
+    private readonly unknown: (offset: number, size: number, isWrite: boolean, value: number) => void = () => {},
+  ) {}
 
-  read(offset: number, _size: number): number {
+  read(offset: number, size: number): number {
+    if (size !== 4) {
+      this.unknown(offset, size, false, 0);
+      return 0;
+    }
     switch (offset) {
       case GPDIR: return this.dir;
       case GPODR: return this.odr;
@@ -25,12 +32,18 @@ export class QoriqGpio implements MmioDevice {
       case GPIER: return this.ier;
       case GPIMR: return this.imr;
       case GPICR: return this.icr;
-      default: return 0;
+      default:
+        this.unknown(offset, size, false, 0);
+        return 0;
     }
   }
 
-  write(offset: number, _size: number, value: number): void {
+  write(offset: number, size: number, value: number): void {
     const v = value >>> 0;
+    if (size !== 4) {
+      this.unknown(offset, size, true, value);
+      return;
+    }
     switch (offset) {
       case GPDIR: this.setOutputs(v, this.dat); break;
       case GPODR: this.odr = v; break;
@@ -38,6 +51,7 @@ export class QoriqGpio implements MmioDevice {
       case GPIER: this.ier &= ~v; break; // write one to clear
       case GPIMR: this.imr = v; break;
       case GPICR: this.icr = v; break;
+      default: this.unknown(offset, size, true, value);
     }
   }
 

@@ -43,9 +43,20 @@ export class Uart16550 implements MmioDevice {
     private readonly irq: (level: boolean) => void = () => {},
   ) {}
 
-  /** Room in the receive FIFO (the console feeds no more than this). */
+  /**
+   * How many bytes the console may offer now. A host console has flow
+   * control that a real line has not: as QEMU does, bytes are offered up to
+   * the receive trigger level (one at a time beyond it, up to the FIFO's 16),
+   * or one at a time without the FIFO, so a burst of input (a paste, a
+   * script on stdin) is paced by the guest's reads instead of overrunning
+   * the FIFO, and a guest that resets its FIFO loses what QEMU's would.
+   */
   rxSpace(): number {
-    return FIFO_SIZE - this.rx.length;
+    const n = this.rx.length;
+    if ((this.fcr & FCR_ENABLE) === 0) return n === 0 ? 1 : 0;
+    if (n >= FIFO_SIZE) return 0;
+    const trigger = TRIGGER[(this.fcr >>> 6) & 3];
+    return n <= trigger ? trigger - n : 1;
   }
 
   /** A byte arrives on the line. Returns false if the FIFO overflowed. */

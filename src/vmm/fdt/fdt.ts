@@ -61,6 +61,8 @@ export interface DtbOptions {
   reserve?: [number, number][];
   /** Extra free space at the end, for the guest to edit the tree in place (U-Boot, Linux fixups). */
   padding?: number;
+  /** Total size of the blob (free space at the end); overrides `padding`. */
+  totalSize?: number;
 }
 
 export function toDtb(root: FdtNode, opts: DtbOptions = {}): Uint8Array {
@@ -103,8 +105,10 @@ export function toDtb(root: FdtNode, opts: DtbOptions = {}): Uint8Array {
   const rsvSize = (reserve.length + 1) * 16;
   const structOff = rsvOff + rsvSize;
   const stringsOff = structOff + struct.length;
-  const total = stringsOff + strings.length + (opts.padding ?? 0);
-  const out = new Uint8Array((total + 7) & ~7);
+  const used = stringsOff + strings.length;
+  if (opts.totalSize !== undefined && opts.totalSize < used) throw new RangeError(`device tree needs ${used} bytes, more than ${opts.totalSize}`);
+  const total = opts.totalSize ?? ((used + (opts.padding ?? 0) + 7) & ~7);
+  const out = new Uint8Array(total);
   const dv = new DataView(out.buffer);
   dv.setUint32(0, FDT_MAGIC);
   dv.setUint32(4, out.length);

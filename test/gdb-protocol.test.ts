@@ -1,0 +1,109 @@
+// GDB remote protocol framing and the stub's command handling, with a fake
+// target. Malformed input must get error replies, never exceptions.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { RspDecoder, framePacket } from '../src/vmm/gdb/rsp.js';
+import { GdbStub, type GdbTarget, type GdbRegister, type BreakKind } from '../src/vmm/gdb/stub.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const dec = (b: Uint8Array) => new TextDecoder('latin1').decode(b);
+
+test('framing: checksums, escapes, acks, interrupt, noise', () => {
+  assert.equal(dec(framePacket('OK')), '$OK#9a');
+  const d = new RspDecoder();
+  assert.deepEqual(d.feed(enc('+$g#67')), [{ kind: 'ack' }, { kind: 'packet', data: enc('g') }]);
+  assert.deepEqual(d.feed(enc('$g#00')), [{ kind: 'bad', reason: 'checksum mismatch' }]);
+  assert.deepEqual(d.feed(Uint8Array.of(3)), [{ kind: 'interrupt' }]);
+  assert.deepEqual(d.feed(enc('garbage')), []);
+  // An escaped '#' inside binary data.
+  const framed = framePacket(Uint8Array.of(0x58, 0x23, 0x7d, 0x2a));
+  const ev = d.feed(framed);
+  assert.equal(ev.length, 1);
+  assert.deepEqual(ev[0], { kind: 'packet', data: Uint8Array.of(0x58, 0x23, 0x7d, 0x2a) });
+  // A packet split across reads, and a client that stops mid-packet.
+  assert.deepEqual(d.feed(enc('$m0,4')), []);
+  assert.deepEqual(d.feed(enc('#fd')), [{ kind: 'packet', data: enc('m0,4') }]);
+  assert.deepEqual(d.feed(enc('$m0,')), []);
+  const fresh = new RspDecoder(16);
+  assert.equal(fresh.feed(enc('$' + 'x'.repeat(100) + '#00'))[0].kind, 'bad', 'too long');
+});
+
+class FakeTarget implements GdbTarget {
+  registers: GdbRegister[] = [
+    ...Array.from({ length: 32 }, (_, i) => ({ name: `r${i}`, bits: 32 as const, feature: 'core' as const })),
+    { name: 'pc', bits: 32, feature: 'core' },
+    { name: 'f0', bits: 64, feature: 'fpu' },
+  ];
+  regs = new Map<number, bigint>();
+  mem = new Uint8Array(256);
+  bps: string[] = [];
+  resumed: boolean[] = [];
+  interrupted = 0;
+  readRegister(n: number) { return this.regs.get(n) ?? BigInt(n); }
+  writeRegister(n: number, v: bigint) { this.regs.set(n, v); return true; }
+  readMemory(a: number, l: number) { return a + l <= 256 ? this.mem.slice(a, a + l) : null; }
+  writeMemory(a: number, d: Uint8Array) { if (a + d.length > 256) return false; this.mem.set(d, a); return true; }
+  setBreakpoint(k: BreakKind, a: number, l: number, ins: boolean) { this.bps.push(`${ins ? '+' : '-'}${k}@${a}/${l}`); return true; }
+  resume(step: boolean) { this.resumed.push(step); }
+  interrupt() { this.interrupted++; }
+  detach() {}
+  kill() {}
+}
+
+function session() {
+  const t = new FakeTarget();
+  const out: string[] = [];
+  const stub = new GdbStub(t, (b) => out.push(dec(b)));
+  const ask = (p: string) => {
+    out.length = 0;
+    stub.receive(framePacket(p));
+    const replies = out.filter((s) => s.startsWith('$'));
+    return replies.length ? replies[replies.length - 1].replace(/^\$/, '').replace(/#..$/, '') : null;
+  };
+  return { t, stub, ask, out };
+}
+
+test('registers, memory and breakpoints', () => {
+  const { t, ask } = session();
+  assert.match(ask('qSupported:multiprocess+')!, /qXfer:features:read\+/);
+  assert.match(ask('qXfer:features:read:target.xml:0,1000')!, /^l<\?xml.*org\.gnu\.gdb\.power\.core.*regnum="32".*<\/target>$/);
+  assert.equal(ask('p20'), '00000020');
+  assert.equal(ask('p21'), '0000000000000021');
+  assert.equal(ask('P20=00100000'), 'OK');
+  assert.equal(t.regs.get(32), 0x100000n);
+  assert.equal(ask('p99'), 'E01');
+  assert.equal(ask('M10,3:aabbcc'), 'OK');
+  assert.equal(ask('m10,3'), 'aabbcc');
+  assert.equal(ask('m1000,4'), 'E14');
+  assert.equal(ask('Z0,100,4'), 'OK');
+  assert.equal(ask('z2,40,4'), 'OK');
+  assert.deepEqual(t.bps, ['+sw@256/4', '-watch-write@64/4']);
+  assert.equal(ask('g')!.length, 33 * 8 + 16);
+});
+
+test('malformed packets get error replies and the stub keeps working', () => {
+  const { ask } = session();
+  for (const p of ['m', 'mzz,1', 'M10,2:abc', 'M10,2:abcdef', 'P1=', 'Z9,0,0', 'Zq', 'G12', 'qXfer:features:read:x', 'X10,4:']) {
+    const r = ask(p);
+    assert.ok(r === '' || /^E[0-9a-f]{2}$/.test(r!), `${p} -> ${r}`);
+  }
+  assert.equal(ask('unknownpacket'), '');
+  assert.equal(ask('p0'), '00000000');
+});
+
+test('resume, stop replies and Ctrl-C', () => {
+  const { t, stub, ask, out } = session();
+  assert.equal(ask('vCont?'), 'vCont;c;C;s;S');
+  assert.equal(ask('s'), null);
+  assert.deepEqual(t.resumed, [true]);
+  assert.ok(stub.isRunning);
+  out.length = 0;
+  stub.receive(Uint8Array.of(3));
+  assert.equal(t.interrupted, 1);
+  stub.stopped({ kind: 'signal', signal: 2 });
+  assert.ok(out.some((s) => s.startsWith('$T02')));
+  ask('c');
+  stub.stopped({ kind: 'watch', addr: 0x40 });
+  assert.ok(out.some((s) => /\$T05watch:40;/.test(s)));
+  assert.equal(ask('?'), 'T05watch:40;thread:1;');
+});
