@@ -11,9 +11,13 @@ import { Cap } from '../kvm/index.js';
 import { GuestTlbView } from '../vmm/debug/tlb.js';
 import { imagesCommand } from './images/command.js';
 import { ImagesError } from './images/host.js';
+import { FileStorage, StorageError } from '../platform/node/file-storage.js';
 
 const USAGE = `usage: tkvm run [-M ppce500] [-cpu e500mc] [-m SIZE] [-bios FILE] [-kernel FILE] [-initrd FILE]
                 [-append ARGS] [-dtb FILE] [-nographic] [-serial stdio] [-monitor none]
+                [-drive file=DISK[,format=raw][,if=virtio][,readonly=on]]
+                [-device virtio-serial-device|virtio-rng-device|virtio-blk-device,drive=ID]
+                [-action panic=exit-failure|shutdown|pause|none] [-no-shutdown]
                 [-no-reboot] [-icount N] [-d mmio,int,exit] [-dump-tlb]
        tkvm demo [run options]     Debian's U-Boot at its prompt
        tkvm images uboot|linux [--check] [--cache-dir DIR]   guest images (tkvm images --help)
@@ -30,6 +34,25 @@ function readInput(path: string, what: string): InputFile {
   }
 }
 
+/** Where console input goes first: hvc0 when it is the kernel's last console= (Linux's /dev/console). */
+function initialInput(args: RunArgs): 'serial' | 'virtio' {
+  if (!args.virtioConsole) return 'serial';
+  const consoles = args.append.split(/\s+/).filter((w) => w.startsWith('console=')).map((w) => w.slice(8).split(',')[0]);
+  return consoles.length > 0 && consoles[consoles.length - 1] === 'hvc0' ? 'virtio' : 'serial';
+}
+
+/** Open the disk images (before anything runs: a bad one is one message). */
+function openDrives(args: RunArgs): FileStorage[] {
+  const out: FileStorage[] = [];
+  try {
+    for (const d of args.drives) out.push(new FileStorage(d.file, d.readOnly, d.format !== undefined));
+  } catch (e) {
+    for (const s of out) s.close();
+    throw e;
+  }
+  return out;
+}
+
 async function run(args: RunArgs): Promise<number> {
   // Read every input before anything runs, so a bad file is one message and no guest output.
   const images: BootOptions = {
@@ -39,14 +62,39 @@ async function run(args: RunArgs): Promise<number> {
     dtb: args.dtb !== undefined ? readInput(args.dtb, 'device tree') : undefined,
     bootargs: args.append,
   };
+  const drives = openDrives(args);
   let quit = false;
-  const console_ = new NodeConsole({ quit: () => { quit = true; m?.request('poweroff'); } });
+  let wakePaused: (() => void) | null = null;
+  let inputTo = initialInput(args);
+  const console_ = new NodeConsole({
+    quit: () => { quit = true; m?.request('poweroff'); wakePaused?.(); },
+    // Ctrl-A C: QEMU's way of moving a shared terminal's input to the next device.
+    switchInput: args.virtioConsole ? () => {
+      inputTo = inputTo === 'serial' ? 'virtio' : 'serial';
+      if (m !== null) m.inputTo = inputTo;
+      return inputTo === 'serial' ? 'the serial port (ttyS0)' : 'the virtio console (hvc0)';
+    } : undefined,
+  });
+  /** Stop the guest and wait for Ctrl-A X (-no-shutdown, -action panic=pause). */
+  const pause = (why: string): Promise<void> => {
+    console_.flush();
+    process.stderr.write(`tkvm: ${why}; the guest is stopped (Ctrl-A X or a signal ends tkvm)\n`);
+    return new Promise<void>((res) => { wakePaused = res; });
+  };
   const trace = args.trace.has('mmio') ? (line: string) => process.stderr.write(`tkvm: ${line}\n`) : undefined;
   const traceInt = args.trace.has('int') ? (line: string) => process.stderr.write(`tkvm: ${line}\n`) : undefined;
   const traceExit = args.trace.has('exit') ? (line: string) => process.stderr.write(`tkvm: ${line}\n`) : undefined;
   let m: Ppce500 | null = null;
   for (;;) {
-    m = new Ppce500({ ramBytes: args.ramBytes, output: args.serial === 'none' ? () => {} : console_.write, trace, traceInt, traceExit });
+    const output = args.serial === 'none' ? () => {} : console_.write;
+    m = new Ppce500({
+      ramBytes: args.ramBytes, output, trace, traceInt, traceExit,
+      drives,
+      virtioConsole: args.virtioConsole ? (bytes) => { for (const b of bytes) console_.write(b); } : undefined,
+      rng: args.virtioRng ? (buf) => { globalThis.crypto.getRandomValues(buf); } : undefined,
+      log: (line) => process.stderr.write(`tkvm: guest error: ${line}\n`),
+    });
+    m.inputTo = inputTo;
     if (args.icount !== undefined) m.vcpu.enableCap(Cap.TKVM_ICOUNT_CLOCK, [args.icount]);
     const info = boot(m, images);
     if (args.dumpDtb !== undefined) {
@@ -61,7 +109,8 @@ async function run(args: RunArgs): Promise<number> {
     const machine = m;
     machine.pullInput = () => console_.pump();
     console_.attach({ input: (b) => machine.input(b), sendBreak: () => machine.uart.receiveBreak() });
-    const ev = await m.runUntilEvent();
+    let ev = await m.runUntilEvent();
+    while (ev === 'panic' && args.panicAction === 'none' && !quit) ev = await m.runUntilEvent();
     console_.flush();
     // The TLB as the guest left it, read through the API (QEMU's `info tlb` format).
     if (args.dumpTlb && (quit || ev !== 'reset' || args.noReboot)) process.stderr.write(new GuestTlbView(m.vcpu, m.tlbArray).dump());
@@ -69,13 +118,29 @@ async function run(args: RunArgs): Promise<number> {
     if (ev === 'reset' && !args.noReboot) continue;
     if (ev === 'error') {
       console_.close();
+      closeAll(drives);
       process.stderr.write(`tkvm: ${m.errorMessage}\n`);
       return 1;
     }
+    if (ev === 'panic') {
+      // The kernel has printed its panic message on the console by now.
+      if (args.panicAction === 'shutdown') break;
+      if (args.panicAction === 'pause') await pause('guest panicked');
+      else process.stderr.write('tkvm: guest panicked\n');
+      console_.close();
+      closeAll(drives);
+      return 1;
+    }
+    if (ev === 'poweroff' && args.noShutdown) await pause('guest powered off (-no-shutdown)');
     break;
   }
   console_.close();
+  closeAll(drives);
   return 0;
+}
+
+function closeAll(drives: FileStorage[]): void {
+  for (const d of drives) d.close();
 }
 
 /** Debian's U-Boot for this machine (package u-boot-qemu). */
@@ -115,7 +180,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (e: unknown) => {
-    if (e instanceof UsageError || e instanceof ImageError) {
+    if (e instanceof UsageError || e instanceof ImageError || e instanceof StorageError) {
       process.stderr.write(`tkvm: ${e.message}\n`);
       process.exitCode = 2;
       return;

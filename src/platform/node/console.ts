@@ -11,6 +11,8 @@ export interface ConsoleSink {
 
 export interface ConsoleHandlers {
   quit(): void;
+  /** Ctrl-A C: move input to the next device; returns its name (absent: one device only). */
+  switchInput?(): string;
 }
 
 const CTRL_A = 0x01;
@@ -81,10 +83,15 @@ export class NodeConsole {
             continue;
           case 0x68: case 0x48: // h
             process.stdout.write('\r\nC-a h    print this help\r\nC-a x    exit emulator\r\n' +
-              'C-a b    send break\r\nC-a C-a  sends C-a\r\n');
+              'C-a b    send break\r\n' +
+              (this.handlers.switchInput ? 'C-a c    switch input between the serial port and the virtio console\r\n' : '') +
+              'C-a C-a  sends C-a\r\n');
             continue;
           case 0x62: // b
             this.sink?.sendBreak?.();
+            continue;
+          case 0x63: case 0x43: // c
+            if (this.handlers.switchInput) process.stdout.write(`\r\n[tkvm: input goes to ${this.handlers.switchInput()}]\r\n`);
             continue;
           case CTRL_A:
             this.queue.push(CTRL_A);

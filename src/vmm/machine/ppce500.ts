@@ -2,6 +2,9 @@
 // at physical 0xf_e000_0000 with the MPIC, the UART (MPIC source 42), the
 // I2C controller with its real-time clock, the PCI host bridge, GPIO
 // (power-off), global utilities (reset), built on the hypervisor API only.
+// On the platform bus at 0xf_0000_0000 (empty in QEMU's machine unless
+// devices are added to it): virtio-mmio transports for the disks, console and
+// entropy source the user asked for, and a pvpanic register.
 //
 // Besides the devices, CCSR holds registers of the real SoC that QEMU does
 // not model either (DDR, local bus, L2, ...): accesses to them are not
@@ -21,8 +24,16 @@ import { Mpic, MPIC_SIZE } from '../devices/mpic.js';
 import { QoriqGpio } from '../devices/qoriq-gpio.js';
 import { StubBlock } from '../devices/stub.js';
 import { Uart16550 } from '../devices/uart16550.js';
+import { Pvpanic, PVPANIC_PANICKED } from '../devices/pvpanic.js';
+import { VirtioMmio } from '../devices/virtio/mmio.js';
+import { VirtioBlk, type BlockStorage } from '../devices/virtio/blk.js';
+import { VirtioConsole } from '../devices/virtio/console.js';
+import { VirtioRng } from '../devices/virtio/rng.js';
+import { GuestMemory } from '../guest-memory.js';
+import type { PlatformDevice } from './devicetree.js';
 import {
   CCSR_BASE, GPIO_OFFSET, GUTS_OFFSET, I2C_IRQ, I2C_OFFSET, LBC_OFFSET, RTC_I2C_ADDR, MPIC_OFFSET, PCI_OFFSET, PVR_E500MC, UART0_IRQ, UART0_OFFSET,
+  PLATFORM_BASE, PLATFORM_IRQ_COUNT, PLATFORM_IRQ_FIRST, PVPANIC_OFFSET, VIRTIO_MMIO_OFFSET, VIRTIO_MMIO_STRIDE,
 } from './layout.js';
 
 export { CCSR_BASE, CCSR_SIZE, UART0_OFFSET, GUTS_OFFSET, GPIO_OFFSET, PVR_E500MC } from './layout.js';
@@ -30,7 +41,11 @@ export { CCSR_BASE, CCSR_SIZE, UART0_OFFSET, GUTS_OFFSET, GPIO_OFFSET, PVR_E500M
 /** Longest time the run loop keeps the event loop (console input, timers) waiting. */
 const YIELD_MS = 4;
 
-export type MachineEvent = 'poweroff' | 'reset' | 'error' | 'debug';
+export type MachineEvent = 'poweroff' | 'reset' | 'panic' | 'error' | 'debug';
+
+/** The most virtio devices the platform bus has interrupt sources for. */
+export const MAX_VIRTIO_DEVICES = PLATFORM_IRQ_COUNT;
+
 
 export interface MachineOptions {
   ramBytes: number;
@@ -42,6 +57,14 @@ export interface MachineOptions {
   traceInt?: (line: string) => void;
   /** Every vCPU exit (`-d exit`). */
   traceExit?: (line: string) => void;
+  /** virtio-blk disks, in this order (the guest's vda, vdb, ...). */
+  drives?: BlockStorage[];
+  /** A virtio console (the guest's hvc0), whose output goes here. */
+  virtioConsole?: (bytes: Uint8Array) => void;
+  /** A virtio entropy source, filled by this function. */
+  rng?: (buf: Uint8Array) => void;
+  /** Guest errors the devices report (a virtio device the guest misprograms). */
+  log?: (line: string) => void;
 }
 
 export class Ppce500 {
@@ -54,6 +77,16 @@ export class Ppce500 {
   readonly uart: Uart16550;
   readonly mpic: Mpic;
   readonly pci: FslPciHost;
+  /** DMA view of RAM for the devices. */
+  readonly mem = new GuestMemory();
+  /** The platform bus's devices, for the device tree. */
+  readonly platform: PlatformDevice[] = [];
+  /** The virtio console, if there is one, and its transport. */
+  hvc: { device: VirtioConsole; transport: VirtioMmio } | null = null;
+  /** Where console input goes: the UART, or the virtio console (hvc0). */
+  inputTo: 'serial' | 'virtio' = 'serial';
+  /** The events the guest reported through pvpanic (bit 0 panicked, bit 1 crash kernel loaded). */
+  panicEvents = 0;
   /** When the MPIC's timers next need `tick()` (ms, performance.now() scale), or Infinity. */
   private mpicWakeMs = Infinity;
   /** The shared guest TLB (KVM_CAP_SW_TLB array). */
@@ -117,6 +150,32 @@ export class Ppce500 {
     this.bus.map(CCSR_BASE + GPIO_OFFSET, 0x1000, 'gpio@ff000', new QoriqGpio((pin, level) => {
       if (pin === 0 && level) this.request('poweroff');
     }, unknown('gpio@ff000', CCSR_BASE + GPIO_OFFSET)));
+
+    // The platform bus: virtio transports, one MPIC source each, then pvpanic.
+    this.mem.addRegion(0, this.ramU8);
+    const virtio: { backend: VirtioBlk | VirtioConsole | VirtioRng; name: string }[] = [];
+    (opts.drives ?? []).forEach((d, k) => virtio.push({ backend: new VirtioBlk(d, `tkvm-disk${k}`), name: `virtio-blk ${k}` }));
+    let hvc: VirtioConsole | null = null;
+    if (opts.virtioConsole) virtio.push({ backend: hvc = new VirtioConsole(opts.virtioConsole), name: 'virtio-console' });
+    if (opts.rng) virtio.push({ backend: new VirtioRng(opts.rng), name: 'virtio-rng' });
+    if (virtio.length > MAX_VIRTIO_DEVICES) throw new Error(`at most ${MAX_VIRTIO_DEVICES} virtio devices (asked for ${virtio.length})`);
+    virtio.forEach(({ backend, name }, k) => {
+      const offset = VIRTIO_MMIO_OFFSET + k * VIRTIO_MMIO_STRIDE, irq = PLATFORM_IRQ_FIRST + k;
+      const transport = new VirtioMmio(this.mem, backend, (level) => this.mpic.setIrq(irq, level),
+        (msg) => opts.log?.(`${name}: ${msg}`));
+      const node = `virtio_mmio@${offset.toString(16)}`;
+      this.bus.map(PLATFORM_BASE + offset, VIRTIO_MMIO_STRIDE, node, transport);
+      this.platform.push({ node, compatible: 'virtio,mmio', offset, size: VIRTIO_MMIO_STRIDE, irq });
+      if (backend === hvc) this.hvc = { device: hvc, transport };
+    });
+    const pvpanicNode = `pvpanic@${PVPANIC_OFFSET.toString(16)}`;
+    this.bus.map(PLATFORM_BASE + PVPANIC_OFFSET, 1, pvpanicNode, new Pvpanic((events) => {
+      this.panicEvents |= events;
+      // CRASH_LOADED alone (a crash kernel takes over) is only recorded, as QEMU does.
+      if ((events & PVPANIC_PANICKED) !== 0) this.request('panic');
+    }));
+    this.platform.push({ node: pvpanicNode, compatible: 'qemu,pvpanic-mmio', offset: PVPANIC_OFFSET, size: 1 });
+
     this.bus.onUnhandled = (pa, size, isWrite, value) => {
       opts.trace?.(`unhandled MMIO ${isWrite ? 'write' : 'read'} of ${size} bytes at 0x${pa.toString(16)}` +
         (isWrite ? ` (value 0x${value.toString(16)})` : ''));
@@ -242,8 +301,18 @@ export class Ppce500 {
     });
   }
 
-  /** Console input: feed bytes to the UART as it has room; returns how many were taken. */
+  /**
+   * Console input: to the virtio console when it has the input (all of it:
+   * its queue paces itself), else to the UART as it has room. Returns how
+   * many bytes were taken.
+   */
   input(bytes: Uint8Array): number {
+    if (this.inputTo === 'virtio' && this.hvc !== null) {
+      const { device, transport } = this.hvc;
+      transport.guarded(() => device.input(bytes, transport));
+      this.wakeIdle?.();
+      return bytes.length;
+    }
     let n = 0;
     while (n < bytes.length && this.uart.rxSpace() > 0) this.uart.receive(bytes[n++]);
     if (n > 0) this.wakeIdle?.();

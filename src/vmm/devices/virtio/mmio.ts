@@ -93,7 +93,7 @@ export class VirtioMmio implements MmioDevice, VirtioContext {
   /** Let the backend make progress outside a notification (e.g. console input arrived). */
   kick(q: number): void {
     if (!this.driverOk) return;
-    this.run(() => this.backend.notify(q, this));
+    this.guarded(() => this.backend.notify(q, this));
   }
 
   private updateIrq(): void {
@@ -110,7 +110,8 @@ export class VirtioMmio implements MmioDevice, VirtioContext {
     this.configChanged();
   }
 
-  private run(f: () => void): void {
+  /** Run f; a malformed queue or a DMA outside RAM marks the device as needing reset instead of throwing. */
+  guarded(f: () => void): void {
     try {
       f();
     } catch (e) {
@@ -211,7 +212,7 @@ export class VirtioMmio implements MmioDevice, VirtioContext {
         return;
       }
       case 0x050:
-        if (this.driverOk && v < this.queues.length) this.run(() => this.backend.notify(v, this));
+        if (this.driverOk && v < this.queues.length) this.guarded(() => this.backend.notify(v, this));
         return;
       case 0x064:
         this.interruptStatus &= ~v;
@@ -241,6 +242,6 @@ export class VirtioMmio implements MmioDevice, VirtioContext {
     }
     const becameOk = (v & STATUS_DRIVER_OK) !== 0 && (this.status & STATUS_DRIVER_OK) === 0;
     this.status = (v & 0xff) | (this.status & STATUS_NEEDS_RESET);
-    if (becameOk) this.run(() => this.backend.activate?.(this, this.driverFeatures));
+    if (becameOk) this.guarded(() => this.backend.activate?.(this, this.driverFeatures));
   }
 }
