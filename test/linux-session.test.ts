@@ -203,7 +203,7 @@ test('an interactive session on the serial console: commands, job control, line 
   disks.written = true;
 });
 
-test('power on again through U-Boot: the data is on the disk; a SIGKILL after sync loses nothing', async (t) => {
+test('power on again through U-Boot with the shell on hvc0: the data is on the disk; a SIGKILL after sync loses nothing', async (t) => {
   const images = requireLinuxImages(t);
   if (!images) return;
   if (!disks.written) {
@@ -213,11 +213,15 @@ test('power on again through U-Boot: the data is on the disk; a SIGKILL after sy
   const uboot = cachedUboot(cacheDir());
   const boot = uboot ? ['-bios', uboot.elf, '-kernel', images.uimage] : ['-kernel', images.vmlinux];
   if (!uboot) process.stderr.write('\n!!! U-BOOT IS NOT FETCHED: booting vmlinux directly (run: node dist/src/cli/main.js images uboot) !!!\n');
-  const g = new TkvmConsole([...MACHINE, ...boot, '-initrd', images.initramfs, '-append', 'console=ttyS0',
-    '-drive', `if=none,id=disk,file=${disks.rw},format=raw`, '-device', 'virtio-blk-device,drive=disk']);
+  // This time the kernel's console, and so the shell, is the virtio console:
+  // terminal input goes there.
+  const g = new TkvmConsole([...MACHINE, ...boot, '-initrd', images.initramfs, '-append', 'console=hvc0',
+    '-drive', `if=none,id=disk,file=${disks.rw},format=raw`, '-device', 'virtio-blk-device,drive=disk',
+    '-device', 'virtio-serial-device']);
   try {
     await g.shell();
     if (uboot) assert.match(g.output, /Booting kernel from Legacy Image/);
+    assert.equal((await g.run('tty')).out, '/dev/hvc0\n');
     let r = await g.run('mount -t ext2 /dev/vda /mnt && cat /mnt/dir/a.txt && md5sum -c /mnt/big.md5');
     assert.equal(r.out, 'persistent-data\n/mnt/big: OK\n');
     r = await g.run('seq 1 20000 > /mnt/seq.txt && echo second-boot >> /mnt/dir/a.txt && sync && echo synced');
