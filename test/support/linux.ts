@@ -3,6 +3,7 @@
 // Building the images takes minutes, so `npm test` does not build them: the
 // tests use them when they are cached for the current inputs (CI builds them
 // first with `npm run images:linux`) and skip loudly otherwise.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cachedLinux, type LinuxImages } from '../../src/cli/images/linux.js';
 import { cacheDir } from '../../src/cli/images/paths.js';
@@ -28,6 +29,13 @@ export function requireLinuxImages(t: { skip: (msg: string) => void }): LinuxIma
 /** The directory of the static test programs the initramfs has in /tests (the same binaries). */
 export function testBinaries(images: LinuxImages): string {
   return join(cacheDir(), 'linux', `tests-${images.keys.tests}`);
+}
+
+/** user + system CPU seconds a live process has used (Linux /proc). */
+export function cpuSeconds(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** A tkvm process driven through its console, like a person at the terminal. */
