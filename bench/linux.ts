@@ -9,7 +9,7 @@
 // /proc before it is killed at the prompt).
 //
 //   node dist/bench/linux.js [runs]          standalone
-//   import { benchLinux } from './linux.js'  from bench/run.ts
+//   import { benchLinux, formatLinux } from './linux.js'  from bench/run.ts
 
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -110,19 +110,22 @@ export async function benchLinux(opts: { runs?: number; timeoutMs?: number } = {
   return { name: 'linux-to-shell', tkvm, qemu, tkvmMedianMs: t, qemuMedianMs: q, ratio: t / q };
 }
 
+export function formatLinux(r: LinuxBenchResult): string {
+  const f = (v: LinuxRun[]) => v.map((x) => `${x.promptMs.toFixed(0)} (banner ${x.bannerMs.toFixed(0)}, cpu ${x.cpuS.toFixed(2)} s)`).join(', ');
+  let s = `process start to the Linux shell prompt, ms (${r.tkvm.length} runs each, alternating)\n`;
+  s += `  tkvm: median ${r.tkvmMedianMs.toFixed(0)}  [${f(r.tkvm)}]\n`;
+  if (r.qemu.length > 0) {
+    s += `  QEMU: median ${r.qemuMedianMs.toFixed(0)}  [${f(r.qemu)}]\n`;
+    s += `  tkvm / QEMU: ${r.ratio.toFixed(1)}\n`;
+  } else {
+    s += '  QEMU: not installed\n';
+  }
+  return s;
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const runs = process.argv[2] !== undefined ? Number(process.argv[2]) : 3;
-  benchLinux({ runs }).then((r) => {
-    const f = (v: LinuxRun[]) => v.map((x) => `${x.promptMs.toFixed(0)} (banner ${x.bannerMs.toFixed(0)}, cpu ${x.cpuS.toFixed(2)} s)`).join(', ');
-    process.stdout.write(`process start to the Linux shell prompt, ms (${runs} runs each, alternating)\n`);
-    process.stdout.write(`  tkvm: median ${r.tkvmMedianMs.toFixed(0)}  [${f(r.tkvm)}]\n`);
-    if (r.qemu.length > 0) {
-      process.stdout.write(`  QEMU: median ${r.qemuMedianMs.toFixed(0)}  [${f(r.qemu)}]\n`);
-      process.stdout.write(`  tkvm / QEMU: ${r.ratio.toFixed(1)}\n`);
-    } else {
-      process.stdout.write('  QEMU: not installed\n');
-    }
-  }, (e: Error) => {
+  benchLinux({ runs }).then((r) => process.stdout.write(formatLinux(r)), (e: Error) => {
     process.stderr.write(`bench: ${e.message}\n`);
     process.exitCode = 1;
   });
