@@ -7,6 +7,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, ROOT, runTkvm } from './support/host.js';
+import { requireLinuxImages } from './support/linux.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tkvm-disk-'));
 test.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -99,4 +100,12 @@ test('a kernel for another architecture', () => {
   const a = join(dir, 'Image-arm64');
   writeFileSync(a, arm);
   oneLineError(runTkvm(['run', '-m', '256', '-kernel', a], { timeoutMs: 20_000 }), /kernel '.*Image-arm64' is neither an ELF file nor a uImage/);
+});
+
+test('the Linux images with too little RAM for the initrd', (t) => {
+  const images = requireLinuxImages(t);
+  if (!images) return;
+  // The initrd goes at 64 MiB (QEMU's placement), past the end of 64 MiB of RAM.
+  oneLineError(runTkvm(['run', '-M', 'ppce500', '-m', '64', '-kernel', images.vmlinux, '-initrd', images.initramfs, '-append', 'console=ttyS0'],
+    { timeoutMs: 20_000 }), /^tkvm: initrd '.*initramfs\.cpio\.gz' \(0x4000000-0x4[0-9a-f]{6}\) does not fit in 64 MiB of RAM$/);
 });
