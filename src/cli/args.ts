@@ -1,6 +1,7 @@
 // Command-line parsing for `tkvm run`, in QEMU's spelling for this machine.
 
 import { parseDrive, StorageError, type DriveSpec } from '../platform/node/file-storage.js';
+import { MAX_VIRTIO_DEVICES } from '../vmm/machine/ppce500.js';
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -47,8 +48,6 @@ export interface RunArgs {
 export type PanicAction = 'exit-failure' | 'shutdown' | 'pause' | 'none';
 const PANIC_ACTIONS: readonly PanicAction[] = ['exit-failure', 'shutdown', 'pause', 'none'];
 
-/** The most virtio devices the machine has interrupt sources for (its platform bus's). */
-export const MAX_VIRTIO_DEVICES = 10;
 
 /** `-device` names for the virtio-mmio devices, QEMU's first. */
 const DEVICE_NAMES: Record<string, 'blk' | 'console' | 'rng'> = {
