@@ -110,9 +110,10 @@ test('an interactive session on the serial console: commands, job control, line 
     await g.expect(VI_SCREEN, 30_000);
     g.send('ihello from vi');
     await g.expect(/hello from vi/, 30_000);
-    // A lone ESC: vi tells it from the start of an escape sequence by the pause after it.
+    // A lone ESC: vi tells it from the start of an escape sequence by the
+    // pause after it (pacing, not a measurement).
     g.send('\x1b');
-    await new Promise((res) => setTimeout(res, 500));
+    await new Promise((res) => setTimeout(res, 1000));
     g.send(':wq\r');
     await g.expect(PROMPT, 30_000);
     r = await g.run('cat /tmp/v.txt');

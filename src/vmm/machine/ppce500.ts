@@ -46,7 +46,6 @@ export type MachineEvent = 'poweroff' | 'reset' | 'panic' | 'error' | 'debug';
 /** The most virtio devices the platform bus has interrupt sources for. */
 export const MAX_VIRTIO_DEVICES = PLATFORM_IRQ_COUNT;
 
-
 export interface MachineOptions {
   ramBytes: number;
   /** Console output (bytes from the UART). */
