@@ -26,8 +26,8 @@ import { SPR, sprDefs } from './spr.js';
 import { Timers } from './timers.js';
 import { TC_MASK, TranslationCache } from './mmu/tcache.js';
 import { debugAfter, debugBefore, debugIrpt, guestDebugEnabled } from './guest-debug.js';
-import { HOT_BLOCK, MAX_PAGE_COMPILES, interpretBlock, newBlock } from './exec/blocks.js';
-import { compilePage } from './exec/compile.js';
+import { pageInterpreter, type PageInterpreter } from './exec/interp.js';
+import { CHUNK_SHIFT, COMPILE_AFTER, MAX_COMPILES, compileChunk } from './exec/compile.js';
 
 export const enum CoreExit {
   /** The instruction budget ran out; nothing to report. */
@@ -132,6 +132,8 @@ export class Cpu {
 
   readonly timers: Timers;
   readonly mem: PhysMemory;
+  /** The page interpreter generated from the decoder's table. */
+  readonly interpret: PageInterpreter;
 
   constructor(
     readonly decoder: Decoder,
@@ -143,6 +145,7 @@ export class Cpu {
     this.fpr = new Float64Array(fb);
     this.fprw = new Uint32Array(fb);
     this.mem = mem ?? new PhysMemory();
+    this.interpret = pageInterpreter(decoder);
     this.tc = new TranslationCache(this);
     this.timers = new Timers(this, clock);
     this.reset();
@@ -386,7 +389,7 @@ export class Cpu {
       if (n > untilEvent) n = untilEvent < 1 ? 1 : untilEvent;
       const before = this.icount;
       if (this.debug.active || this.guestDebug) this.runSliceDebug(n);
-      else this.runSliceBlocks(n);
+      else this.runSlicePages(n);
       if (this.exit !== CoreExit.None) return this.exit;
       if (this.icount !== before) stalls = 0;
       else if (++stalls >= budget) break;
@@ -429,20 +432,23 @@ export class Cpu {
   }
 
   /**
-   * The loop over decoded blocks (exec/blocks.ts): fetch translation once per
-   * block through the fetch entries of the translation cache, blocks looked
-   * up by page offset, hot blocks compiled (exec/compile.ts).
+   * The loop over the decoded-instruction cache (exec/pages.ts): the fetch
+   * translation is checked once per page entry through the fetch entries of
+   * the translation cache, then the page's compiled function (exec/compile.ts)
+   * or the page interpreter (exec/interp.ts) runs until the code leaves the
+   * page or the slice ends.
    */
-  runSliceBlocks(n: number): void {
+  runSlicePages(n: number): void {
     const tc = this.tc;
     const xTag = tc.xTag, xCode = tc.xCode;
+    const interpret = this.interpret;
     let pc = this.pc;
     let i = 0;
     this.sliceEnd = n;
     while (i < this.sliceEnd) {
       this.pc = pc;
       const x = (pc >>> 12) & TC_MASK;
-      let page = xTag[x] === ((pc & 0xfffff000) | tc.ictx) ? xCode[x] : tc.enterPage(pc);
+      const page = xTag[x] === ((pc & 0xfffff000) | tc.ictx) ? xCode[x] : tc.enterPage(pc);
       if (page === undefined) {
         if (this.abort) {
           // ISI or ITLB error on the fetch.
@@ -450,7 +456,7 @@ export class Cpu {
           pc = this.nip;
           continue;
         }
-        // Not executable through blocks (little-endian page, MMIO): one instruction at a time.
+        // Not executable from the cache (little-endian page, MMIO): one instruction at a time.
         const before = this.icount, end = this.sliceEnd;
         this.runSlice(1);
         i += this.icount - before;
@@ -460,26 +466,26 @@ export class Cpu {
         if (this.exit !== CoreExit.None) break;
         continue;
       }
-      if (page.fn !== null) {
-        const k = page.fn(this, this.sliceEnd - i);
+      const chunk = (pc >>> CHUNK_SHIFT) & 15;
+      const fn = page.fns[chunk];
+      if (fn !== null) {
+        const k = fn(this, this.sliceEnd - i);
         if (k !== 0) {
           i += k;
           pc = this.nip;
           continue;
         }
-        // No compiled block starts here: interpret it below.
+        // The compiled chunk does not have this word yet: interpret it.
       }
-      const off = pc & 0xfff;
-      let b = page.blocks[off >>> 2];
-      if (b === undefined) b = newBlock(this, page, off);
-      const k = interpretBlock(this, b, pc);
-      if (++b.execs === HOT_BLOCK && page.compiles < MAX_PAGE_COMPILES && page.blocks[off >>> 2] === b) {
-        // A block became hot: (re)compile its page with all its hot blocks.
-        page.fn = compilePage(page);
-        page.compiles++;
-      }
+      const k = interpret(this, page, this.sliceEnd - i);
       i += k;
       pc = this.nip;
+      // The run is credited to the chunk it started in.
+      if ((page.heat[chunk] += k) >= COMPILE_AFTER && page.compiles[chunk] < MAX_COMPILES) {
+        page.fns[chunk] = compileChunk(this, page, chunk);
+        page.compiles[chunk]++;
+        page.heat[chunk] = 0;
+      }
     }
     if (this.abort) {
       this.abort = false;

@@ -3,7 +3,7 @@
 // exit. Physical addresses are 36-bit on e500mc, so they are carried as JS
 // numbers (exact up to 2^53), never as int32.
 
-import type { CodePage } from './exec/blocks.js';
+import type { CodePage } from './exec/pages.js';
 
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 4096;

@@ -1,33 +1,41 @@
-// Compiling hot code pages to JavaScript.
+// The compiler tier: a chunk of guest code (64 instructions, 256 bytes of a
+// page) that runs a lot becomes one JavaScript function. Chunks keep the
+// functions small, so V8 optimizes them soon after they are made (a whole
+// page compiled at once could take V8 longer than the code's useful life,
+// and runs slowly until then).
 //
-// A page with hot blocks becomes one function holding those blocks as cases of
-// a `switch` on the page offset, inside a loop: a branch to another block of
-// the same page is a loop iteration, not a return to the dispatcher. Most
-// guest loops (memcpy, inflate, string functions, idle and delay loops) stay
-// inside one page, and V8 optimizes such a function quickly (its loop is hot)
-// instead of warming up thousands of tiny per-block functions.
+// The function is the chunk's decoded instructions in address order as the
+// cases of a `switch` on the word offset, falling through from one to the
+// next, inside a loop: any decoded instruction is an entry point, straight-
+// line code runs without dispatch, and a branch within the chunk is the next
+// loop iteration. Each instruction calls its handler with the instruction
+// word as a constant; every call site has a single target, so V8 inlines the
+// handler and folds the constant fields. Semantics stay in the handlers (one
+// source of truth): this is the page interpreter (interp.ts) unrolled, and a
+// test checks that both agree with single stepping.
 //
-// Each instruction calls its handler with the instruction word as a
-// constant; every call site has a single target, so V8 inlines the handler
-// and folds the constant fields. Semantics stay in the handlers (one source
-// of truth). Instructions that only compute on registers need neither the PC
-// nor a check; the others get the PC and next-PC the interpreter would give
-// them and a check of `sliceEnd`, which every interrupt, exit, slice-ending
-// change and code-dropping store clears.
+// The contract is the interpreter's: run from c.pc for about `budget`
+// instructions, return the count attempted, leave the next PC in c.nip. A
+// word not decoded when the chunk was compiled returns to the interpreter,
+// which decodes it; the chunk is compiled again once it has run enough more.
 
-import type { Handler } from '../isa/decode.js';
 import type { Cpu } from '../cpu.js';
-import { HOT_BLOCK, endsBlockOnly, type CodePage } from './blocks.js';
+import type { Handler } from '../isa/decode.js';
+import { isPure } from './interp.js';
+import type { CodePage } from './pages.js';
 
-/**
- * Runs compiled blocks from c.pc for at most about `budget` instructions.
- * Returns the instructions it attempted (the last one may have faulted);
- * c.nip holds the next PC. Returns 0, with c.nip = c.pc, if no block of the
- * page starts at c.pc.
- */
-export type PageFn = (c: Cpu, budget: number) => number;
+export type ChunkFn = (c: Cpu, budget: number) => number;
 
-export function compilePage(page: CodePage): PageFn {
+export const CHUNK_SHIFT = 8;
+export const CHUNK_WORDS = 64;
+export const CHUNKS_PER_PAGE = 16;
+/** Instructions interpreted from a chunk before it is compiled. */
+export const COMPILE_AFTER = 1_000_000;
+/** Compilations of one chunk at most (guards against churn). */
+export const MAX_COMPILES = 4;
+
+export function compileChunk(c: Cpu, page: CodePage, chunk: number): ChunkFn {
+  const dec = c.decoder;
   const names = new Map<Handler, string>();
   const args: Handler[] = [];
   const nameOf = (h: Handler): string => {
@@ -40,37 +48,35 @@ export function compilePage(page: CodePage): PageFn {
     return n;
   };
   let cases = '';
-  for (let slot = 0; slot < 1024; slot++) {
-    const b = page.blocks[slot];
-    // Cold blocks stay interpreted: a smaller function compiles (and optimizes) sooner.
-    if (b === undefined || b.execs < HOT_BLOCK) continue;
-    const start = slot * 4;
-    let body = '';
-    const n = b.length;
-    for (let k = 0; k < n; k++) {
-      const h = nameOf(b.handlers[k]);
-      const w = b.words[k] | 0;
-      const off = start + 4 * k;
-      if (b.checks[k] === 0) {
-        body += `${h}(c, ${w});\n`;
-        if (k === n - 1) body += `c.nip = (base + ${off + 4}) | 0;\n`;
-      } else {
-        body += `c.pc = (base + ${off}) | 0; c.nip = (base + ${off + 4}) | 0; ${h}(c, ${w});\n`;
-        body += `if (c.sliceEnd === 0) return n + ${k + 1};\n`;
-      }
+  const ids = page.ids, words = page.words;
+  const first = chunk * CHUNK_WORDS, end = first + CHUNK_WORDS;
+  for (let o = first; o < end; o++) {
+    const id = ids[o];
+    if (id === 0) {
+      // Reached by falling through from a decoded word: let the interpreter decode it.
+      if (o > first && ids[o - 1] !== 0) cases += `case ${o}: c.nip = (base + ${o * 4}) | 0; return n;\n`;
+      continue;
     }
-    body += `n += ${n};\n`;
-    // After an interrupt return, MSR/TLB/SPR write, sc, isync or wait the
-    // translation context may differ: back to the dispatcher.
-    if (endsBlockOnly(b.defs[n - 1])) body += 'return n;\n';
-    cases += `case ${slot}: {\n${body}break;\n}\n`;
+    // Not an instruction: through the decoder's primary table at run time, as the interpreter does.
+    const h = id === 1 ? 'notInsn' : nameOf(dec.handlerById[id]);
+    const w = words[o] | 0;
+    const next = o * 4 + 4;
+    if (isPure(dec.defById[id])) {
+      cases += `case ${o}: n++; ${h}(c, ${w});\n`;
+    } else {
+      cases += `case ${o}: n++; c.pc = (base + ${o * 4}) | 0; c.nip = (base + ${next}) | 0; ${h}(c, ${w});\n` +
+        `if (c.sliceEnd === 0) return n;\nif (c.nip !== ((base + ${next}) | 0)) break;\n`;
+    }
+    if (o === end - 1) cases += `c.nip = (base + ${end * 4}) | 0; return n;\n`;
   }
   const src =
-    `return function page(c, budget) {\n` +
-    `let n = 0;\nlet pc = c.pc;\nconst base = pc & -4096;\n` +
-    `for (;;) {\nswitch ((pc & 4095) >>> 2) {\n${cases}` +
-    `default:\nc.nip = pc;\nreturn n;\n}\n` +
-    `pc = c.nip;\nif ((pc & -4096) !== base || n >= budget) return n;\n}\n};`;
-  const factory = new Function(...args.map((_, i) => `h${i}`), src) as (...h: Handler[]) => PageFn;
-  return factory(...args);
+    'return function compiledChunk(c, budget) {\n' +
+    'let pc = c.pc;\nconst base = pc & -4096;\nlet n = 0;\n' +
+    'for (;;) {\n' +
+    `switch ((pc >>> 2) & 1023) {\n${cases}default: c.nip = pc; return n;\n}\n` +
+    `pc = c.nip;\nif ((pc & -${CHUNK_WORDS * 4}) !== ((base + ${first * 4}) | 0) || n >= budget) return n;\n` +
+    '}\n};';
+  const notInsn: Handler = (cpu, w) => dec.primary[w >>> 26](cpu, w);
+  const factory = new Function('notInsn', ...args.map((_, i) => `h${i}`), src) as (...h: Handler[]) => ChunkFn;
+  return factory(notInsn, ...args);
 }

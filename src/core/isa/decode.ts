@@ -77,6 +77,33 @@ export class Decoder {
         handlers[slot] = d.exec;
       }
     }
+    this.assignIds(illegal);
+  }
+
+  /**
+   * Instruction ids: every table line has a small integer id (from 2), id 1
+   * is "not an instruction" (the illegal handler) and 0 is reserved for
+   * "not decoded yet" in the decoded-instruction cache. `handlerById[id]`
+   * executes it; `defById[id]` describes it.
+   */
+  readonly handlerById: Handler[] = [];
+  readonly defById: (InsnDef | undefined)[] = [];
+  private idOfDef = new Map<InsnDef, number>();
+
+  private assignIds(illegal: Handler): void {
+    this.handlerById.push(illegal, illegal);
+    this.defById.push(undefined, undefined);
+    for (const d of this.allDefs()) {
+      this.idOfDef.set(d, this.handlerById.length);
+      this.handlerById.push(d.exec);
+      this.defById.push(d);
+    }
+  }
+
+  /** The id of the instruction word `w` (1 if it is not an instruction). */
+  idFor(w: number): number {
+    const d = this.lookup(w);
+    return d === undefined ? 1 : this.idOfDef.get(d)!;
   }
 
   /** The table line for an instruction word, or undefined if it is not an instruction. */

@@ -12,7 +12,7 @@
 
 import type { Cpu } from '../cpu.js';
 import { IntClass } from '../cpu.js';
-import { CodePage } from '../exec/blocks.js';
+import { CodePage } from '../exec/pages.js';
 import type { RamSlot } from '../physmem.js';
 import { ESR, IVOR, MAS, MSR } from '../regbits.js';
 import { SPR } from '../spr.js';
@@ -75,6 +75,8 @@ export class TranslationCache {
     const pid = this.c.spr[SPR.PID] & 0xff;
     this.dctx = (pid << 2) | (((msr & MSR.DS) !== 0 ? 1 : 0) << 1) | pr;
     this.ictx = (pid << 2) | (((msr & MSR.IS) !== 0 ? 1 : 0) << 1) | pr;
+    // Code running from a page was entered under the old context: stop it.
+    this.c.sliceEnd = 0;
   }
 
   flush(): void {
@@ -84,6 +86,7 @@ export class TranslationCache {
     this.fetchVa = -1;
     this.fetchCtx = -1;
     this.memGeneration = this.c.mem.generation;
+    this.c.sliceEnd = 0;
   }
 
   /** Forget cached stores only (after the dirty log was harvested). */
@@ -107,6 +110,8 @@ export class TranslationCache {
     }
     this.fetchVa = -1;
     this.fetchCtx = -1;
+    // The current page's translation may be among them.
+    this.c.sliceEnd = 0;
   }
 
   /**

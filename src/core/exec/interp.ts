@@ -1,0 +1,97 @@
+// The page interpreter: runs guest code from the decoded-instruction cache
+// (pages.ts) until it leaves the page, the slice ends or the budget is used.
+//
+// It is generated once from the instruction table: a loop around a `switch`
+// on the instruction id whose every case calls one handler. Each call site
+// has a single target (V8 can inline small handlers), and branches that stay
+// in the page are just the next loop iteration: no per-block dispatch, no
+// per-instruction fetch or decode.
+//
+// Instructions that only compute on registers ("pure") continue straight to
+// the next word. After any other instruction the loop checks `sliceEnd`
+// (every interrupt, exit, change of the translation context, code-dropping
+// store and slice-ending register write clears it) and follows c.nip.
+
+import type { Cpu } from '../cpu.js';
+import type { Decoder, InsnDef } from '../isa/decode.js';
+import type { CodePage } from './pages.js';
+
+/**
+ * Runs from c.pc inside `page` for at most about `budget` instructions.
+ * Returns the instructions attempted (the last one may have faulted); c.nip
+ * holds the next PC.
+ */
+export type PageInterpreter = (c: Cpu, page: CodePage, budget: number) => number;
+
+/**
+ * Instructions that only compute on registers: they cannot fault, branch,
+ * exit or change the slice, so nothing needs checking after them.
+ */
+const PURE = new Set([
+  'addi', 'addis', 'addic', 'addic.', 'subfic', 'mulli', 'cmpi', 'cmpli', 'cmp', 'cmpl',
+  'rlwimi', 'rlwinm', 'rlwnm', 'ori', 'oris', 'xori', 'xoris', 'andi.', 'andis.',
+  'subfc', 'addc', 'mulhwu', 'slw', 'cntlzw', 'and', 'subf', 'andc', 'mulhw', 'neg', 'nor', 'subfe', 'adde',
+  'subfze', 'addze', 'subfme', 'addme', 'mullw', 'add', 'eqv', 'xor', 'orc', 'or', 'divwu', 'nand', 'divw',
+  'srw', 'sraw', 'srawi', 'extsh', 'extsb', 'isel', 'mfcr', 'mtcrf', 'mcrf', 'mcrxr',
+  'crnor', 'crandc', 'crxor', 'crnand', 'crand', 'creqv', 'crorc', 'cror',
+]);
+
+export function isPure(d: InsnDef | undefined): boolean {
+  return d !== undefined && PURE.has(d.name);
+}
+
+/** Decode word `o` of `page` into the cache; marks the page as code the first time. */
+export function decodeInto(c: Cpu, page: CodePage, o: number): number {
+  const slot = page.slot;
+  const w = slot.view.getInt32(page.page * 4096 + o * 4);
+  const id = c.decoder.idFor(w);
+  page.words[o] = w;
+  page.ids[o] = id;
+  const word = page.page >>> 5, bit = 1 << (page.page & 31);
+  if ((slot.codeBits[word] & bit) === 0) {
+    slot.codeBits[word] |= bit;
+    // Cached store translations to this page would bypass the code drop.
+    for (const tc of c.mem.storeCaches) tc.flushWrites();
+  }
+  return id;
+}
+
+const cache = new WeakMap<Decoder, PageInterpreter>();
+
+export function pageInterpreter(dec: Decoder): PageInterpreter {
+  let fn = cache.get(dec);
+  if (fn === undefined) {
+    fn = generate(dec);
+    cache.set(dec, fn);
+  }
+  return fn;
+}
+
+function generate(dec: Decoder): PageInterpreter {
+  const handlers = dec.handlerById;
+  // Id 1, "not an instruction", goes through the decoder's primary table at
+  // run time (the illegal-instruction handler, or whatever a test installs).
+  let cases = 'case 1: c.pc = pc; c.nip = (pc + 4) | 0; primary[w >>> 26](c, w); break;\n';
+  for (let id = 2; id < handlers.length; id++) {
+    if (isPure(dec.defById[id])) {
+      // Needs neither the PC nor a check afterwards.
+      cases += `case ${id}: h${id}(c, w); pc = (pc + 4) | 0; if (++o === 1024) { c.nip = pc; return n; } continue;\n`;
+    } else {
+      cases += `case ${id}: c.pc = pc; c.nip = (pc + 4) | 0; h${id}(c, w); break;\n`;
+    }
+  }
+  const params = ['decodeInto', 'primary', ...handlers.map((_, id) => `h${id}`)];
+  const src =
+    'return function interpretPage(c, page, budget) {\n' +
+    'const ids = page.ids, words = page.words;\n' +
+    'let pc = c.pc;\nconst base = pc & -4096;\nlet o = (pc >>> 2) & 1023;\nlet n = 0;\n' +
+    'for (;;) {\n' +
+    'let id = ids[o];\nif (id === 0) id = decodeInto(c, page, o);\n' +
+    'const w = words[o];\nn++;\n' +
+    `switch (id) {\n${cases}}\n` +
+    'if (c.sliceEnd === 0) return n;\n' +
+    'pc = c.nip;\nif ((pc & -4096) !== base || n >= budget) return n;\no = (pc >>> 2) & 1023;\n' +
+    '}\n};';
+  const factory = new Function(...params, src) as (...a: unknown[]) => PageInterpreter;
+  return factory(decodeInto, dec.primary, ...handlers);
+}
