@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The tkvm command line.
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { ImageError } from '../vmm/loaders/elf.js';
 import { boot, type BootOptions, type InputFile } from '../vmm/loaders/boot.js';
 import { Ppce500 } from '../vmm/machine/ppce500.js';
@@ -10,7 +10,9 @@ import { parseRunArgs, UsageError, type RunArgs } from './args.js';
 import { Cap } from '../kvm/index.js';
 import { GuestTlbView } from '../vmm/debug/tlb.js';
 import { imagesCommand } from './images/command.js';
-import { ImagesError } from './images/host.js';
+import { ImagesError, Progress } from './images/host.js';
+import { cacheDir } from './images/paths.js';
+import { cachedUboot, fetchUboot } from './images/uboot.js';
 import { FileStorage, StorageError } from '../platform/node/file-storage.js';
 
 const USAGE = `usage: tkvm run [-M ppce500] [-cpu e500mc] [-m SIZE] [-bios FILE] [-kernel FILE] [-initrd FILE]
@@ -143,16 +145,16 @@ function closeAll(drives: FileStorage[]): void {
   for (const d of drives) d.close();
 }
 
-/** Debian's U-Boot for this machine (package u-boot-qemu). */
-const DEBIAN_UBOOT = '/usr/lib/u-boot/qemu-ppce500/uboot.elf';
-
-/** `tkvm demo`: U-Boot, unmodified, at its interactive prompt. */
+/**
+ * `tkvm demo` (what `npm start` runs): Debian's U-Boot, unmodified, at its
+ * interactive prompt. U-Boot comes from the `u-boot-qemu` package, fetched
+ * into the image cache without root (`tkvm images uboot`) the first time.
+ */
 async function demo(rest: string[]): Promise<number> {
-  if (!existsSync(DEBIAN_UBOOT)) {
-    throw new UsageError(`U-Boot not found at ${DEBIAN_UBOOT}: install Debian's u-boot-qemu package`);
-  }
+  const cache = cacheDir();
+  const u = cachedUboot(cache) ?? await fetchUboot(cache, new Progress(process.stderr, false));
   if (process.stdin.isTTY) process.stderr.write('tkvm: booting U-Boot; Ctrl-A X quits, Ctrl-A H helps\n');
-  return run(parseRunArgs(['-M', 'ppce500', '-cpu', 'e500mc', '-m', '256', '-nographic', '-bios', DEBIAN_UBOOT, ...rest]));
+  return run(parseRunArgs(['-M', 'ppce500', '-cpu', 'e500mc', '-m', '256', '-nographic', '-bios', u.elf, ...rest]));
 }
 
 async function main(argv: string[]): Promise<number> {
