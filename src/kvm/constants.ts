@@ -192,6 +192,10 @@ export const Reg = {
   SPRG9: u64(0xba),
   DBSR: u32(0xbb),
   DEC_EXPIRY: u64(0xbe),
+  /** tkvm: the vCPU's instruction count, the clock of TKVM_CAP_ICOUNT_CLOCK (not listed). */
+  TKVM_ICOUNT: u64(0xf000),
+  /** tkvm: KVM_RUN exits with KVM_EXIT_INTR once TKVM_ICOUNT reaches this; 2^64-1: none (not listed). */
+  TKVM_ICOUNT_DEADLINE: u64(0xf001),
 } as const;
 
 /** KVM_REG_PPC_FPR(n). */

@@ -16,7 +16,7 @@ import {
 } from './constants.js';
 import { setGuestDebug, type GuestDebug } from './debug.js';
 import { fail } from './errors.js';
-import { getOneReg, REG_LIST, setOneReg, type RegValue } from './onereg.js';
+import { getOneReg, REG_LIST, setOneReg, type OneRegVcpu, type RegValue } from './onereg.js';
 import { decodeRegs, encodeRegs, readRegs, writeRegs, type KvmRegs } from './regs.js';
 import { interruptRun, KvmRun, RunOff, RUN_SIZE, setRunLine, Word } from './run.js';
 import { getSregs, setSregs, type KvmSregs } from './sregs.js';
@@ -69,6 +69,8 @@ export class Vcpu {
   private seenWake = -1;
   /** KVM_SYNC_PPC_REGS requested for this run. */
   private syncRegsOut = false;
+  /** vCPU registers the API keeps itself (TKVM_ICOUNT_DEADLINE). */
+  private readonly regx: OneRegVcpu = { icountDeadline: Infinity };
 
   constructor(readonly id: number, readonly core: Cpu, runBuffer: SharedArrayBuffer, private readonly host: VcpuHost) {
     this.run_ = new KvmRun(runBuffer);
@@ -122,13 +124,13 @@ export class Vcpu {
   /** KVM_GET_ONE_REG: a number for a U32 id, a bigint for a U64 id. */
   getOneReg(id: bigint): RegValue {
     this.alive();
-    return getOneReg(this.core, id);
+    return getOneReg(this.core, id, this.regx);
   }
 
   /** KVM_SET_ONE_REG. */
   setOneReg(id: bigint, value: RegValue): void {
     this.alive();
-    setOneReg(this.core, id, value);
+    setOneReg(this.core, id, value, this.regx);
   }
 
   /**
@@ -390,7 +392,16 @@ export class Vcpu {
         this.seenWake = gen;
         if (this.takeInputs()) return this.exitWith(ExitReason.INTR);
       }
-      const exit = c.execute(CHUNK);
+      let budget = CHUNK;
+      if (this.regx.icountDeadline !== Infinity) {
+        // TKVM_ICOUNT_DEADLINE: the core stops at the first block boundary at
+        // or after it (blocks depend only on the guest's code and path, so
+        // the exit point is reproducible).
+        const left = this.regx.icountDeadline - c.icount;
+        if (left <= 0) return this.exitWith(ExitReason.INTR);
+        if (left < budget) budget = left;
+      }
+      const exit = c.execute(budget);
       let handled: boolean;
       switch (exit) {
         case CoreExit.None:
@@ -445,10 +456,15 @@ export class Vcpu {
     const timers = c.timers;
     const next = timers.nextEvent();
     const clock = timers.clock;
-    if (clock instanceof InstructionClock && next !== Infinity) {
-      // Deterministic time: jump to the next event instead of sleeping.
-      c.icount = Math.max(c.icount, clock.icountAt(next));
-      return false;
+    if (clock instanceof InstructionClock) {
+      // Deterministic time: jump to the next event (or the userspace
+      // deadline, TKVM_ICOUNT_DEADLINE) instead of sleeping.
+      let target = next === Infinity ? Infinity : clock.icountAt(next);
+      if (this.regx.icountDeadline < target) target = this.regx.icountDeadline;
+      if (target !== Infinity) {
+        c.icount = Math.max(c.icount, target);
+        return false;
+      }
     }
     const ms = next === Infinity ? Infinity : clock.msUntil(next, c.icount);
     if (this.haltExit) {
