@@ -1,10 +1,14 @@
-// TKVM_ICOUNT and TKVM_ICOUNT_DEADLINE: the instruction clock as a ONE_REG
-// register (so a checkpoint restores time exactly) and a userspace deadline
-// on it (so a VMM can time its devices on guest time, QEMU's -icount).
+// vCPU state a checkpoint needs beyond registers: TKVM_ICOUNT and
+// TKVM_ICOUNT_DEADLINE (the instruction clock as a ONE_REG register, so a
+// checkpoint restores time exactly, and a userspace deadline on it, so a VMM
+// can time its devices on guest time, QEMU's -icount), KVM_GET/SET_MP_STATE
+// (a waiting vCPU), the TLB0 next victim and the lwarx reservation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Cap, ExitReason, Reg, KVM_REG_PPC, KVM_REG_SIZE_U32 } from '../src/kvm/index.js';
-import { addi, b, wait } from './support/asm.js';
+import {
+  Cap, ExitReason, Reg, KVM_MP_STATE_HALTED, KVM_MP_STATE_RUNNABLE, KVM_REG_PPC, KVM_REG_SIZE_U32,
+} from '../src/kvm/index.js';
+import { addi, b, li32, sc, wait } from './support/asm.js';
 import { makeVm, runExpect, throwsErrno } from './support/guest.js';
 
 const NONE = 0xffffffffffffffffn;
@@ -76,4 +80,45 @@ test('TKVM_ICOUNT registers: validation, and not in KVM_GET_REG_LIST', () => {
   throwsErrno(() => t.vcpu.getOneReg(KVM_REG_PPC | KVM_REG_SIZE_U32 | 0xf000n), 'EINVAL', /8 bytes/);
   const list = t.vcpu.getRegList();
   assert.ok(!list.includes(Reg.TKVM_ICOUNT) && !list.includes(Reg.TKVM_ICOUNT_DEADLINE));
+});
+
+test('KVM_GET/SET_MP_STATE: a waiting vCPU is HALTED, and a restored one waits', () => {
+  const t = makeVm({ code: [wait(), addi(3, 3, 1), sc(1)] });
+  t.vcpu.enableCap(Cap.TKVM_HALT_EXIT, [1]);
+  assert.deepEqual(t.vcpu.getMpState(), { mpState: KVM_MP_STATE_RUNNABLE });
+  runExpect(t, ExitReason.HLT);
+  assert.deepEqual(t.vcpu.getMpState(), { mpState: KVM_MP_STATE_HALTED });
+  const pc = t.vcpu.getRegs().pc;
+  // A copy of the vCPU: registers, then the state.
+  const u = makeVm({ code: [wait(), addi(3, 3, 1), sc(1)] });
+  u.vcpu.enableCap(Cap.TKVM_HALT_EXIT, [1]);
+  u.vcpu.setRegs(t.vcpu.getRegs());
+  u.vcpu.setMpState({ mpState: KVM_MP_STATE_HALTED });
+  runExpect(u, ExitReason.HLT, 'still waiting');
+  assert.equal(u.vcpu.getRegs().pc, pc);
+  u.vcpu.setMpState({ mpState: KVM_MP_STATE_RUNNABLE });
+  runExpect(u, ExitReason.HYPERCALL, 'runs on after the wait');
+  assert.equal(u.vcpu.getRegs().gpr[3], 1);
+  throwsErrno(() => u.vcpu.setMpState({ mpState: 5 }), 'EINVAL', /RUNNABLE/);
+  throwsErrno(() => u.vcpu.setMpState({ mpState: 0, x: 1 } as never), 'EINVAL');
+  throwsErrno(() => u.vcpu.setMpState(null as never), 'EFAULT');
+});
+
+test('TKVM_TLB0_NV and TKVM_RESERVATION: hidden vCPU state, listed for checkpoints', () => {
+  const lwarx = (rt: number, ra: number, rb: number) => ((31 << 26) | (rt << 21) | (ra << 16) | (rb << 11) | (20 << 1)) >>> 0;
+  const stwcx = (rs: number, ra: number, rb: number) => ((31 << 26) | (rs << 21) | (ra << 16) | (rb << 11) | (150 << 1) | 1) >>> 0;
+  const t = makeVm({ code: [...li32(4, 0x8000), lwarx(5, 0, 4), sc(1), stwcx(5, 0, 4), sc(1)] });
+  assert.equal(t.vcpu.getOneReg(Reg.TKVM_RESERVATION), NONE);
+  runExpect(t, ExitReason.HYPERCALL);
+  assert.equal(t.vcpu.getOneReg(Reg.TKVM_RESERVATION), 0x8000n);
+  t.vcpu.setOneReg(Reg.TKVM_RESERVATION, NONE);
+  runExpect(t, ExitReason.HYPERCALL);
+  assert.equal((t.vcpu.getRegs().cr >>> 29) & 1, 0, 'stwcx. failed: the reservation was dropped');
+  t.vcpu.setOneReg(Reg.TKVM_RESERVATION, 0x8000n);
+  throwsErrno(() => t.vcpu.setOneReg(Reg.TKVM_RESERVATION, 0x8001n), 'EINVAL');
+  throwsErrno(() => t.vcpu.setOneReg(Reg.TKVM_TLB0_NV, 4), 'EINVAL');
+  t.vcpu.setOneReg(Reg.TKVM_TLB0_NV, 2);
+  assert.equal(t.vcpu.getOneReg(Reg.TKVM_TLB0_NV), 2);
+  const list = t.vcpu.getRegList();
+  assert.ok(list.includes(Reg.TKVM_TLB0_NV) && list.includes(Reg.TKVM_RESERVATION));
 });

@@ -225,6 +225,29 @@ const safeU64 = (b: bigint, name: string): number => {
   if (b > BigInt(Number.MAX_SAFE_INTEGER)) fail('EINVAL', `${name} ${hex(b)} is beyond the 2^53 tkvm keeps exactly`);
   return Number(b);
 };
+def(Reg.TKVM_TLB0_NV, {
+  // The way a TLB0 miss proposes in MAS0[NV] (and ESEL); tlbwe to TLB0 sets it from MAS0[NV].
+  name: 'KVM_REG_PPC_TKVM_TLB0_NV', listed: true,
+  get: (c) => c.tlb0Nv,
+  check: (c, v) => {
+    const n = v as number;
+    if (n > 3) fail('EINVAL', `KVM_REG_PPC_TKVM_TLB0_NV ${n}: TLB0 has 4 ways`);
+    return () => { c.tlb0Nv = n; };
+  },
+});
+def(Reg.TKVM_RESERVATION, {
+  // lwarx's reservation (the core keeps its effective address, as QEMU); 2^64-1: none.
+  name: 'KVM_REG_PPC_TKVM_RESERVATION', listed: true,
+  get: (c) => (c.resv === -1 ? U64_MAX : BigInt(c.resv >>> 0)),
+  check: (c, v) => {
+    const b = v as bigint;
+    if (b !== U64_MAX && (b > 0xffffffffn || (b & 3n) !== 0n)) {
+      fail('EINVAL', `KVM_REG_PPC_TKVM_RESERVATION ${hex(b)} is not a word-aligned 32-bit effective address (or 2^64-1)`);
+    }
+    const r = b === U64_MAX ? -1 : Number(b);
+    return () => { c.resv = r; };
+  },
+});
 def(Reg.TKVM_ICOUNT, {
   // Instructions the vCPU retired, plus, with TKVM_CAP_ICOUNT_CLOCK, those a
   // waiting vCPU skipped to its next timer event: that clock's time. Writing

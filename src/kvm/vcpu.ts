@@ -12,7 +12,7 @@ import { hex, u64 } from './check.js';
 import {
   Cap, EV_EPAPR_VENDOR_ID, EV_IDLE, EV_KVM_VENDOR_ID, EV_SUCCESS, EV_UNIMPLEMENTED, evHcallToken, ExitReason,
   InternalError, KVM_HC_FEATURES, KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES, KVM_SYNC_PPC_REGS,
-  KVMPPC_DEBUG_BREAKPOINT, KVMPPC_DEBUG_NONE, KVMPPC_DEBUG_WATCH_READ, KVMPPC_DEBUG_WATCH_WRITE, SystemEvent,
+  KVM_MP_STATE_HALTED, KVM_MP_STATE_RUNNABLE, KVMPPC_DEBUG_BREAKPOINT, KVMPPC_DEBUG_NONE, KVMPPC_DEBUG_WATCH_READ, KVMPPC_DEBUG_WATCH_WRITE, SystemEvent,
 } from './constants.js';
 import { setGuestDebug, type GuestDebug } from './debug.js';
 import { fail } from './errors.js';
@@ -177,6 +177,29 @@ export class Vcpu {
       w[2 * i + 1] = Number(v[i] >> 32n);
       w[2 * i] = Number(v[i] & 0xffffffffn);
     }
+  }
+
+  /**
+   * KVM_GET_MP_STATE (tkvm for Book E; KVM has it on x86, s390, arm64,
+   * riscv): KVM_MP_STATE_HALTED while the guest waits (`wait`, MSR[WE],
+   * EV_IDLE) for an interrupt, else KVM_MP_STATE_RUNNABLE.
+   */
+  getMpState(): { mpState: number } {
+    this.alive();
+    return { mpState: this.core.waiting ? KVM_MP_STATE_HALTED : KVM_MP_STATE_RUNNABLE };
+  }
+
+  /** KVM_SET_MP_STATE: RUNNABLE or HALTED (a checkpoint of a waiting guest restores it waiting). */
+  setMpState(s: { mpState: number }): void {
+    this.alive();
+    if (s === null || typeof s !== 'object') fail('EFAULT', 'kvm_mp_state must be an object');
+    for (const k of Object.keys(s)) if (k !== 'mpState') fail('EINVAL', `unknown field kvm_mp_state.${k}`);
+    const v = s.mpState;
+    if (v !== KVM_MP_STATE_RUNNABLE && v !== KVM_MP_STATE_HALTED) {
+      fail('EINVAL', `kvm_mp_state.mp_state ${String(v)}: a Book E vCPU is RUNNABLE (0) or HALTED (3)`);
+    }
+    this.core.waiting = v === KVM_MP_STATE_HALTED;
+    this.core.sliceEnd = 0;
   }
 
   // ---- interrupts ----
