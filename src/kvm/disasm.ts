@@ -98,7 +98,7 @@ export function disassemble(word: number, address: number): Disassembly {
   // Simplified mnemonics.
   switch (d.name) {
     case 'addi': if (ra === 0) { mn = 'li'; ops = [ops[0], ops[2]]; } break;
-    case 'addis': if (ra === 0) { mn = 'lis'; ops = [ops[0], ops[2]]; } break;
+    case 'addis': if (ra === 0) { mn = 'lis'; ops = [ops[0], hexu(w & 0xffff)]; } break;
     case 'ori': if (w === 0x60000000) { mn = 'nop'; ops = []; } break;
     case 'or': if (rt === rb && (w & 1) === 0) { mn = 'mr'; ops = [ops[0], ops[1]]; } break;
     case 'b': mn = 'b' + (lk ? 'l' : '') + (aa ? 'a' : ''); break;
