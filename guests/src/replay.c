@@ -76,7 +76,7 @@ int main(void) {
   MPIC(GTBCR0) = 0x80000000u;
   mtspr(SPR_TCR, 0);
   printf("done: work %u shared %u dec %u mpic %u x %x\n", work, shared, n_dec, n_mpic, x);
-  report("MPIC timer ticks", n_mpic == TICKS);
+  report("MPIC timer ticks", n_mpic >= TICKS);
   report("decrementer ticks", n_dec > 0);
   report("atomic counter", shared == work);
   report_eq("spurious vectors", spurious, 0);

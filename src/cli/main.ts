@@ -2,17 +2,23 @@
 // The tkvm command line.
 
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:net';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { ImageError } from '../vmm/loaders/elf.js';
 import { boot, type BootOptions, type InputFile } from '../vmm/loaders/boot.js';
 import { Ppce500 } from '../vmm/machine/ppce500.js';
+import { Session, type SessionHost } from '../vmm/machine/session.js';
+import { Hmp, HMP_BANNER, HMP_PROMPT } from '../vmm/monitor/hmp.js';
 import { NodeConsole } from '../platform/node/console.js';
+import { ChardevError, describe, listen, parseSocketSpec, serveGdb, serveQmp, shutdown } from '../platform/node/servers.js';
+import { readSnapshotFile, writeSnapshotFile, zlibCodec } from '../platform/node/snapshot-io.js';
 import { parseRunArgs, UsageError, type RunArgs } from './args.js';
-import { Cap } from '../kvm/index.js';
-import { GuestTlbView } from '../vmm/debug/tlb.js';
 
 const USAGE = `usage: tkvm run [-M ppce500] [-cpu e500mc] [-m SIZE] [-bios FILE] [-kernel FILE] [-initrd FILE]
-                [-append ARGS] [-dtb FILE] [-nographic] [-serial stdio] [-monitor none]
-                [-no-reboot] [-icount N] [-d mmio,int,exit] [-dump-tlb]
+                [-append ARGS] [-dtb FILE] [-nographic] [-serial stdio|mon:stdio|none] [-monitor stdio|none]
+                [-no-reboot] [-icount N] [-rtc base=DATE,clock=host|vm] [-accel tkvm,lazy-tlb=on]
+                [-s] [-gdb tcp:[HOST]:PORT] [-S] [-qmp tcp:[HOST]:PORT,server[,wait=off]] [-loadvm FILE]
+                [-d mmio,int,exit] [-dump-tlb]
        tkvm demo [run options]     Debian's U-Boot at its prompt
        tkvm --help | --version`;
 
@@ -36,43 +42,105 @@ async function run(args: RunArgs): Promise<number> {
     dtb: args.dtb !== undefined ? readInput(args.dtb, 'device tree') : undefined,
     bootargs: args.append,
   };
-  let quit = false;
-  const console_ = new NodeConsole({ quit: () => { quit = true; m?.request('poweroff'); } });
-  const trace = args.trace.has('mmio') ? (line: string) => process.stderr.write(`tkvm: ${line}\n`) : undefined;
-  const traceInt = args.trace.has('int') ? (line: string) => process.stderr.write(`tkvm: ${line}\n`) : undefined;
-  const traceExit = args.trace.has('exit') ? (line: string) => process.stderr.write(`tkvm: ${line}\n`) : undefined;
-  let m: Ppce500 | null = null;
-  for (;;) {
-    m = new Ppce500({ ramBytes: args.ramBytes, output: args.serial === 'none' ? () => {} : console_.write, trace, traceInt, traceExit });
-    if (args.icount !== undefined) m.vcpu.enableCap(Cap.TKVM_ICOUNT_CLOCK, [args.icount]);
-    const info = boot(m, images);
-    if (args.dumpDtb !== undefined) {
-      try {
-        writeFileSync(args.dumpDtb, info.dtb);
-      } catch (e) {
-        throw new UsageError(`cannot write device tree to '${args.dumpDtb}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-      }
-      process.stderr.write(`tkvm: device tree dumped to ${args.dumpDtb}\n`);
-      return 0;
+  // Sockets are parsed up front too (a bad -gdb or -qmp is a usage error).
+  const gdbSpec = args.gdb !== undefined ? parseSocketSpec(args.gdb, '-gdb', true) : null;
+  const qmpSpecs = args.qmp.map((q) => parseSocketSpec(q, '-qmp', false));
+  const log = (line: string) => process.stderr.write(`tkvm: ${line}\n`);
+  const trace = args.trace.has('mmio') ? log : undefined;
+  const traceInt = args.trace.has('int') ? log : undefined;
+  const traceExit = args.trace.has('exit') ? log : undefined;
+
+  // The monitor is on the console with -monitor stdio, -serial mon:stdio, or (as
+  // QEMU's -nographic) by default; -monitor none leaves it out.
+  const monitorOnConsole = args.monitor === 'stdio' || args.serial === 'mon:stdio' || args.monitor === 'default';
+  let hmp: Hmp | null = null;
+  let session: Session | null = null;
+  const console_ = new NodeConsole({ quit: () => session?.quit() }, {
+    monitor: monitorOnConsole ? {
+      banner: HMP_BANNER, prompt: HMP_PROMPT,
+      execute: (line) => (hmp !== null ? hmp.execute(line) : Promise.resolve('')),
+    } : undefined,
+    escapes: args.serial === 'mon:stdio',
+    monitorOnly: args.monitor === 'stdio',
+  });
+  const output = args.serial === 'none' ? () => {} : console_.write;
+  const create = (): Ppce500 => {
+    const m = new Ppce500({
+      ramBytes: args.ramBytes, output, trace, traceInt, traceExit, icount: args.icount, lazyTlb: args.lazyTlb,
+      rtc: { baseMs: args.rtcBaseMs, clock: args.rtcClock ?? (args.icount !== undefined ? 'vm' : 'host') },
+    });
+    m.pullInput = () => console_.pump();
+    return m;
+  };
+
+  if (args.dumpDtb !== undefined) {
+    const info = boot(create(), images);
+    try {
+      writeFileSync(args.dumpDtb, info.dtb);
+    } catch (e) {
+      throw new UsageError(`cannot write device tree to '${args.dumpDtb}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
-    const machine = m;
-    machine.pullInput = () => console_.pump();
-    console_.attach({ input: (b) => machine.input(b), sendBreak: () => machine.uart.receiveBreak() });
-    const ev = await m.runUntilEvent();
-    console_.flush();
-    // The TLB as the guest left it, read through the API (QEMU's `info tlb` format).
-    if (args.dumpTlb && (quit || ev !== 'reset' || args.noReboot)) process.stderr.write(new GuestTlbView(m.vcpu, m.tlbArray).dump());
-    if (quit) break;
-    if (ev === 'reset' && !args.noReboot) continue;
-    if (ev === 'error') {
-      console_.close();
-      process.stderr.write(`tkvm: ${m.errorMessage}\n`);
-      return 1;
-    }
-    break;
+    process.stderr.write(`tkvm: device tree dumped to ${args.dumpDtb}\n`);
+    return 0;
   }
-  console_.close();
-  return 0;
+
+  const host: SessionHost = {
+    create,
+    boot: (m) => { boot(m, images); },
+    readFile: readSnapshotFile,
+    writeFile: writeSnapshotFile,
+    codec: zlibCodec,
+    noReboot: args.noReboot,
+    parentName: (child, parent) => relative(dirname(resolve(child)), resolve(parent)) || basename(parent),
+    resolveParent: (child, recorded) => resolve(dirname(resolve(child)), recorded),
+  };
+  session = new Session(host, { startPaused: args.startPaused });
+  const s = session;
+  if (args.loadvm !== undefined) {
+    try {
+      s.loadvm(args.loadvm);
+    } catch (e) {
+      throw new UsageError(`-loadvm ${args.loadvm}: ${(e as Error).message}`);
+    }
+  }
+  hmp = new Hmp(s);
+
+  const servers: Server[] = [];
+  const closeAll = () => {
+    for (const srv of servers) shutdown(srv);
+    console_.close();
+  };
+  try {
+    if (gdbSpec !== null) {
+      const srv = await listen(gdbSpec.endpoint, () => {});
+      servers.push(srv);
+      serveGdb(srv, s, hmp, log);
+    }
+    const waits: Promise<void>[] = [];
+    for (const q of qmpSpecs) {
+      const srv = await listen(q.endpoint, () => {});
+      servers.push(srv);
+      const first = serveQmp(srv, s, hmp);
+      if (q.wait) {
+        log(`QMP: waiting for a connection on ${describe(q.endpoint)}`);
+        waits.push(first);
+      }
+    }
+    await Promise.all(waits);
+  } catch (e) {
+    closeAll();
+    if (e instanceof ChardevError) throw new UsageError(e.message);
+    throw e;
+  }
+
+  console_.attach({ input: (b) => s.machine.input(b), sendBreak: () => s.machine.uart.receiveBreak() });
+  const end = await s.run();
+  console_.flush();
+  // The TLB as the guest left it, read through the API (QEMU's `info tlb` format).
+  if (args.dumpTlb) process.stderr.write(s.machine.tlbView.dump());
+  closeAll();
+  if (end.message !== undefined) process.stderr.write(`tkvm: ${end.message}\n`);
+  return end.status;
 }
 
 /** Debian's U-Boot for this machine (package u-boot-qemu). */

@@ -29,6 +29,10 @@ export interface SessionHost {
   codec: Codec | null;
   /** -no-reboot: a reset ends tkvm. */
   noReboot: boolean;
+  /** How a child snapshot names its parent (e.g. relative to the child's directory); default: as given. */
+  parentName?(child: string, parent: string): string;
+  /** The file a child's recorded parent name refers to; default: the name itself. */
+  resolveParent?(child: string, recorded: string): string;
 }
 
 export type StopCause = 'debug' | 'pause' | 'user';
@@ -202,7 +206,9 @@ export class Session {
       throw new SnapshotError('no parent for an incremental snapshot: save a full one first (savevm FILE), or loadvm one');
     }
     const m = this.machine;
-    const snap = prepareSnapshot(m, { codec: this.host.codec, parent: incremental ? this.baseline : null, tkvmVersion: TKVM_VERSION });
+    const b = this.baseline;
+    const parent = incremental && b !== null ? { id: b.id, file: this.host.parentName?.(file, b.file) ?? b.file } : null;
+    const snap = prepareSnapshot(m, { codec: this.host.codec, parent, tkvmVersion: TKVM_VERSION });
     try {
       this.host.writeFile(file, snap.bytes);
     } catch (e) {
@@ -221,9 +227,15 @@ export class Session {
    * a new machine, before it replaces the running one; on any error the
    * running guest is untouched. The run state stays what it was.
    */
-  loadvm(file: string, readFile: (name: string) => Uint8Array = (n) => this.host.readFile(n)): void {
-    const bytes = readFile(file);
-    const chain = readChain(bytes, this.host.codec, (name) => readFile(name));
+  loadvm(file: string): void {
+    const bytes = this.host.readFile(file);
+    // Parents are named relative to their child; follow the chain from file to file.
+    let child = file;
+    const chain = readChain(bytes, this.host.codec, (name) => {
+      const path = this.host.resolveParent?.(child, name) ?? name;
+      child = path;
+      return this.host.readFile(path);
+    });
     const m = this.host.create();
     restoreChain(m, chain);
     this.replace(m);
