@@ -59,6 +59,7 @@ async function run(args: RunArgs): Promise<number> {
     monitor: monitorOnConsole ? {
       banner: HMP_BANNER, prompt: HMP_PROMPT,
       execute: (line) => (hmp !== null ? hmp.execute(line) : Promise.resolve('')),
+      active: () => session !== null && session.state !== 'shutdown' && session.state !== 'internal-error',
     } : undefined,
     escapes: args.serial === 'mon:stdio',
     monitorOnly: args.monitor === 'stdio',

@@ -17,6 +17,8 @@ export interface ConsoleMonitor {
   banner: string;
   prompt: string;
   execute(line: string): Promise<string>;
+  /** False once the machine is gone (after `quit`): no more prompts. */
+  active?(): boolean;
 }
 
 export interface ConsoleHandlers {
@@ -187,7 +189,7 @@ export class NodeConsole {
     this.commands = this.commands.then(async () => {
       const out = await mon.execute(line);
       if (this.closed) return;
-      this.print(out + mon.prompt);
+      this.print(out + (mon.active?.() === false ? '' : mon.prompt));
     }).catch(() => {});
   }
 

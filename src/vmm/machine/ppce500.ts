@@ -9,7 +9,7 @@
 // silently). Debian's U-Boot touches none of them on this machine.
 
 import {
-  Cap, ExitReason, IrqLine, KVM_MEM_LOG_DIRTY_PAGES, KVM_MMU_FSL_BOOKE_NOHV, Reg, TLB_BYTES,
+  Cap, ExitReason, IrqLine, KVM_MEM_LOG_DIRTY_PAGES, KVM_MMU_FSL_BOOKE_NOHV, Reg, TIMEBASE_HZ, TLB_BYTES,
   TLB0_ENTRIES, e500mcTlbParams, openKvm, type Kvm, type Vcpu, type Vm,
 } from '../../kvm/index.js';
 import { GuestTlbView } from '../debug/tlb.js';
@@ -202,7 +202,42 @@ export class Ppce500 {
    */
   clockNs(): number {
     if (this.icountNsPerInsn !== 0) return Number(this.vcpu.getOneReg(Reg.TKVM_ICOUNT) as bigint) * this.icountNsPerInsn;
-    return performance.now() * 1e6;
+    return (this.frozenAtMs ?? performance.now()) * 1e6 - this.pausedNs;
+  }
+
+  /** Host time (ms) since which the guest's time stands still (the machine is paused), or null. */
+  private frozenAtMs: number | null = null;
+  /** Host time (ns) the machine spent paused: its clock does not count it. */
+  private pausedNs = 0;
+
+  /**
+   * The machine stops (QEMU's vm_stop): guest time stands still until
+   * thawTime, as QEMU keeps the virtual clock and, under KVM, the time base
+   * still while a VM is stopped. (With -icount time is the instruction count
+   * and stands still by itself.)
+   */
+  freezeTime(): void {
+    if (this.icountNsPerInsn === 0 && this.frozenAtMs === null) this.frozenAtMs = performance.now();
+  }
+
+  /** Start the time base at 0 (a fresh machine: loading its images took host time). */
+  zeroTimeBase(): void {
+    const v = this.vcpu;
+    const tb = v.getSregs().e.tb;
+    v.setOneReg(Reg.TB_OFFSET, BigInt.asUintN(64, (v.getOneReg(Reg.TB_OFFSET) as bigint) - tb));
+  }
+
+  /** The machine runs again: TB, the decrementer and the MPIC timers go on from where they stood. */
+  thawTime(): void {
+    if (this.frozenAtMs === null) return;
+    const ns = (performance.now() - this.frozenAtMs) * 1e6;
+    this.frozenAtMs = null;
+    this.pausedNs += ns;
+    const v = this.vcpu;
+    const ticks = BigInt(Math.floor((ns * TIMEBASE_HZ) / 1e9));
+    const expiry = v.getOneReg(Reg.DEC_EXPIRY) as bigint;
+    v.setOneReg(Reg.TB_OFFSET, BigInt.asUintN(64, (v.getOneReg(Reg.TB_OFFSET) as bigint) - ticks));
+    v.setOneReg(Reg.DEC_EXPIRY, expiry);
   }
 
   /** The instruction count (TKVM_ICOUNT). */

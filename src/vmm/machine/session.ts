@@ -67,11 +67,13 @@ export class Session {
   constructor(private readonly host: SessionHost, opts: { startPaused: boolean; machine?: Ppce500 }) {
     this.machine = opts.machine ?? this.fresh();
     this.state = opts.startPaused ? 'prelaunch' : 'running';
+    if (this.state !== 'running') this.machine.freezeTime();
   }
 
   private fresh(): Ppce500 {
     const m = this.host.create();
     this.host.boot(m);
+    m.zeroTimeBase();
     return m;
   }
 
@@ -104,12 +106,14 @@ export class Session {
           const req = this.pauseReq;
           this.pauseReq = null;
           m.completePending();
+          m.freezeTime();
           this.state = req?.state ?? 'paused';
           this.emit('stopped', req?.cause ?? 'pause', req?.tag);
           for (const f of req?.done ?? []) f();
           break;
         }
         case 'debug':
+          m.freezeTime();
           this.state = 'debug';
           this.emit('stopped', 'debug', undefined);
           this.settlePause();
@@ -149,6 +153,7 @@ export class Session {
   private replace(m: Ppce500): void {
     const old = this.machine;
     this.machine = m;
+    if (this.state !== 'running') m.freezeTime();
     this.baseline = null;
     old.stop();
     this.emit('machineReplaced', m);
@@ -177,6 +182,7 @@ export class Session {
   resume(): void {
     if (this.end !== null || this.state === 'running' || this.state === 'internal-error') return;
     this.state = 'running';
+    this.machine.thawTime();
     this.emit('resumed');
     this.wake?.();
   }
