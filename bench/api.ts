@@ -250,8 +250,8 @@ function fmt(n: unknown, digits = 0): string {
   return typeof n === 'number' ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : String(n);
 }
 
-async function main(): Promise<void> {
-  const r = await benchApi();
+/** The API benchmark's table. */
+export function formatApi(r: Record<string, unknown>): string {
   const mmio = r.mmio as Record<string, number>;
   const io = r.ioctl as Record<string, number>;
   const lines = [
@@ -268,7 +268,11 @@ async function main(): Promise<void> {
   for (const [mode, v] of Object.entries(r.tlb as Record<string, Record<string, number>>)) {
     lines.push(`${mode.padEnd(20)} ${fmt(v.tlbwePerSecond).padStart(11)}   ${fmt(v.translateNs).padStart(12)}   ${fmt(v.checkpointFullReadUs, 2).padStart(20)}   ${fmt(v.checkpointAfterAllChangedUs, 2).padStart(22)}   ${fmt(v.tlbBytesPerVcpu).padStart(10)}`);
   }
-  process.stdout.write(lines.join('\n') + '\n');
+  return lines.join('\n') + '\n';
+}
+
+async function main(): Promise<void> {
+  process.stdout.write(formatApi(await benchApi()));
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,20 +1,50 @@
-// `npm run bench`: every benchmark, tkvm and QEMU side by side.
-import { benchLcg } from './lcg.js';
+// `npm run bench`: every benchmark, tkvm and QEMU side by side in one run
+// (only ratios measured together mean anything on a shared machine).
+//   npm run bench                 all of them
+//   npm run bench -- lcg uboot    a selection (lcg, uboot, api)
+//   npm run bench -- --quick      shorter runs
+import { formatApi, benchApi } from './api.js';
 import { haveQemu } from './common.js';
+import { benchLcg } from './lcg.js';
+import { benchUboot, formatUboot } from './uboot.js';
 
 function fmt(n: number | undefined, digits = 1): string {
   return n === undefined ? 'n/a' : n.toFixed(digits);
 }
 
+const BENCHES: Record<string, (quick: boolean) => Promise<string>> = {
+  async lcg(quick) {
+    const r = await benchLcg(quick ? 2_000_000 : 20_000_000);
+    let s = `guest instructions        ${r.insns}\n`;
+    s += `tkvm  MIPS                ${fmt(r.tkvmMips)}   (total ${fmt(r.tkvmSeconds, 3)} s)\n`;
+    s += `QEMU  MIPS                ${fmt(r.qemuMips)}   (total ${fmt(r.qemuSeconds, 3)} s for 10x the loop)\n`;
+    if (r.qemuMips !== undefined) s += `tkvm / QEMU               ${(r.tkvmMips / r.qemuMips).toFixed(3)}\n`;
+    return s;
+  },
+  async uboot(quick) {
+    return formatUboot(await benchUboot({ runs: quick ? 1 : 3 }));
+  },
+  async api() {
+    return formatApi(await benchApi());
+  },
+};
+
+const TITLES: Record<string, string> = {
+  lcg: 'CPU-bound integer loop (guests/bin/bench-lcg.elf): guest MIPS',
+  uboot: "Debian U-Boot: process start to the autoboot prompt",
+  api: 'Hypervisor API: MMIO exits, ioctls, TLB modes',
+};
+
 async function main(): Promise<void> {
-  const quick = process.argv.includes('--quick');
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const names = args.filter((a) => !a.startsWith('-'));
+  for (const n of names) if (!(n in BENCHES)) throw new Error(`unknown benchmark '${n}' (known: ${Object.keys(BENCHES).join(', ')})`);
   if (!haveQemu()) process.stdout.write('note: qemu-system-ppc is not installed; QEMU columns are empty\n');
-  const lcg = await benchLcg(quick ? 2_000_000 : 20_000_000);
-  process.stdout.write('\n== CPU-bound integer loop (guests/bin/bench-lcg.elf) ==\n');
-  process.stdout.write(`guest instructions        ${lcg.insns}\n`);
-  process.stdout.write(`tkvm  MIPS                ${fmt(lcg.tkvmMips)}   (total ${fmt(lcg.tkvmSeconds, 3)} s)\n`);
-  process.stdout.write(`QEMU  MIPS                ${fmt(lcg.qemuMips)}   (total ${fmt(lcg.qemuSeconds, 3)} s for 10x the loop)\n`);
-  if (lcg.qemuMips !== undefined) process.stdout.write(`tkvm / QEMU               ${(lcg.tkvmMips / lcg.qemuMips).toFixed(3)}\n`);
+  for (const name of names.length > 0 ? names : Object.keys(BENCHES)) {
+    process.stdout.write(`\n== ${TITLES[name]} ==\n`);
+    process.stdout.write(await BENCHES[name](quick));
+  }
 }
 
 main().catch((e) => {

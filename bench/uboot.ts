@@ -85,19 +85,23 @@ export async function benchUboot(opts: { runs?: number; timeoutMs?: number } = {
   return { name: 'uboot-to-autoboot', tkvmMs, qemuMs, tkvmMedianMs: t, qemuMedianMs: q, ratio: t / q };
 }
 
+/** The U-Boot benchmark's lines. */
+export function formatUboot(r: UbootBenchResult): string {
+  const f = (v: number[]) => v.map((x) => x.toFixed(0)).join(', ');
+  let s = `process start to "${MARK}" (${r.tkvmMs.length} runs each, alternating)\n`;
+  s += `  tkvm: median ${r.tkvmMedianMs.toFixed(0)} ms  [${f(r.tkvmMs)}]\n`;
+  if (r.qemuMs.length > 0) {
+    s += `  QEMU: median ${r.qemuMedianMs.toFixed(0)} ms  [${f(r.qemuMs)}]\n`;
+    s += `  tkvm / QEMU: ${r.ratio.toFixed(2)}\n`;
+  } else {
+    s += '  QEMU: not installed\n';
+  }
+  return s;
+}
+
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
   const runs = process.argv[2] !== undefined ? Number(process.argv[2]) : 3;
-  benchUboot({ runs }).then((r) => {
-    const f = (v: number[]) => v.map((x) => x.toFixed(0)).join(', ');
-    process.stdout.write(`process start to "${MARK}" (${runs} runs each, alternating)\n`);
-    process.stdout.write(`  tkvm: median ${r.tkvmMedianMs.toFixed(0)} ms  [${f(r.tkvmMs)}]\n`);
-    if (r.qemuMs.length > 0) {
-      process.stdout.write(`  QEMU: median ${r.qemuMedianMs.toFixed(0)} ms  [${f(r.qemuMs)}]\n`);
-      process.stdout.write(`  tkvm / QEMU: ${r.ratio.toFixed(2)}\n`);
-    } else {
-      process.stdout.write('  QEMU: not installed\n');
-    }
-  }, (e: Error) => {
+  benchUboot({ runs }).then((r) => process.stdout.write(formatUboot(r)), (e: Error) => {
     process.stderr.write(`bench: ${e.message}\n`);
     process.exitCode = 1;
   });

@@ -118,10 +118,11 @@ test('a waiting vCPU thread sleeps, and an interrupt from the main thread wakes 
   const g = guest([wrteei(1), wait(), b(0)]);
   const t = await start(g, false);
   try {
-    await sleep(20);
+    // Let start-up work (V8's background compilation of the worker) settle first.
+    await sleep(300);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    await sleep(100);
+    await sleep(300);
     const cpu = process.cpuUsage(cpu0);
     const wall = performance.now() - t0;
     assert.equal(t.waitExit(0), -1, 'still in KVM_RUN');

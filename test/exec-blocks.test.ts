@@ -69,8 +69,8 @@ test('compiled and interpreted blocks match the single-step loop on random code'
       }
       return state(c);
     };
-    // 60 repetitions: blocks are interpreted first, then compiled.
-    assert.deepEqual(run('blocks', 60), run('step', 60), `seed ${seed}`);
+    // Enough repetitions for the page to be compiled (exec/blocks.ts HOT_BLOCK).
+    assert.deepEqual(run('blocks', 20_010), run('step', 20_010), `seed ${seed}`);
   }
 });
 
@@ -85,12 +85,16 @@ test('a store into a decoded or compiled block is seen when the code runs again'
   ram.setInt32(0x3004, 0x60840007);
   ram.setInt32(0x3008, 0x90801000);
   ram.setInt32(0x300c, 0x48001002); // ba 0x1000
-  for (let k = 0; k < 100; k++) {
+  // Enough runs for the page to be compiled (exec/blocks.ts HOT_BLOCK).
+  for (let k = 0; k < 25_000; k++) {
     c.pc = 0x1000;
     c.runSliceBlocks(2);
     assert.equal(c.gpr[3], 1);
   }
+  assert.notEqual(c.mem.slots[0].codePages[1]?.fn ?? null, null, 'the page was compiled');
   c.pc = 0x3000;
-  c.runSliceBlocks(6); // patch, jump back, execute the patched li
+  // Patch, jump back, execute the patched li (a store that drops code ends the slice).
+  const start = c.icount;
+  while (c.icount - start < 6) c.runSliceBlocks(6 - (c.icount - start));
   assert.equal(c.gpr[3], 7);
 });

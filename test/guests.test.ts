@@ -99,13 +99,18 @@ for (const g of kitGuests) {
   });
 }
 
-/** QEMU with its serial output in a file: its stdio backend drops what a pipe cannot take at once. */
+/**
+ * QEMU with its serial output in a file: its stdio backend drops what a pipe
+ * cannot take at once. With virtual time (-icount, no sleeping): QEMU's timer
+ * interrupts are host timers that a loaded machine delays past the guest's
+ * time-outs, which made the timer checks flaky; in virtual time they are exact.
+ */
 function runQemu(elf: string): { status: number | null; out: string } {
   const dir = mkdtempSync(join(tmpdir(), 'tkvm-guest-qemu-'));
   try {
     const file = join(dir, 'out');
     const fd = openSync(file, 'w');
-    const r = spawnSync('qemu-system-ppc', [...MACHINE, '-monitor', 'none', '-no-reboot', '-kernel', elf], {
+    const r = spawnSync('qemu-system-ppc', [...MACHINE, '-icount', 'shift=0,sleep=off', '-monitor', 'none', '-no-reboot', '-kernel', elf], {
       stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL',
     });
     closeSync(fd);

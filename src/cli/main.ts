@@ -13,6 +13,8 @@ import { NodeConsole } from '../platform/node/console.js';
 import { ChardevError, describe, listen, parseSocketSpec, serveGdb, serveQmp, shutdown } from '../platform/node/servers.js';
 import { readSnapshotFile, writeSnapshotFile, zlibCodec } from '../platform/node/snapshot-io.js';
 import { parseRunArgs, UsageError, type RunArgs } from './args.js';
+import { imagesCommand } from './images/command.js';
+import { ImagesError } from './images/host.js';
 
 const USAGE = `usage: tkvm run [-M ppce500] [-cpu e500mc] [-m SIZE] [-bios FILE] [-kernel FILE] [-initrd FILE]
                 [-append ARGS] [-dtb FILE] [-nographic] [-serial stdio|mon:stdio|none] [-monitor stdio|none]
@@ -20,6 +22,7 @@ const USAGE = `usage: tkvm run [-M ppce500] [-cpu e500mc] [-m SIZE] [-bios FILE]
                 [-s] [-gdb tcp:[HOST]:PORT] [-S] [-qmp tcp:[HOST]:PORT,server[,wait=off]] [-loadvm FILE]
                 [-d mmio,int,exit] [-dump-tlb]
        tkvm demo [run options]     Debian's U-Boot at its prompt
+       tkvm images uboot|linux [--check] [--cache-dir DIR]   guest images (tkvm images --help)
        tkvm --help | --version`;
 
 function readInput(path: string, what: string): InputFile {
@@ -163,6 +166,8 @@ async function main(argv: string[]): Promise<number> {
       return run(parseRunArgs(rest));
     case 'demo':
       return demo(rest);
+    case 'images':
+      return imagesCommand(rest);
     case '--help': case '-h': case 'help':
       process.stdout.write(USAGE + '\n');
       return 0;
@@ -182,6 +187,11 @@ main(process.argv.slice(2)).then(
     if (e instanceof UsageError || e instanceof ImageError) {
       process.stderr.write(`tkvm: ${e.message}\n`);
       process.exitCode = 2;
+      return;
+    }
+    if (e instanceof ImagesError) {
+      process.stderr.write(`tkvm: ${e.message}\n`);
+      process.exitCode = 1;
       return;
     }
     process.stderr.write(`tkvm: internal error: ${(e as Error)?.stack ?? String(e)}\n`);

@@ -26,8 +26,8 @@ import { SPR, sprDefs } from './spr.js';
 import { Timers } from './timers.js';
 import { TC_MASK, TranslationCache } from './mmu/tcache.js';
 import { debugAfter, debugBefore, debugIrpt, guestDebugEnabled } from './guest-debug.js';
-import { COMPILE_THRESHOLD, interpretBlock, newBlock } from './exec/blocks.js';
-import { compileBlock } from './exec/compile.js';
+import { HOT_BLOCK, MAX_PAGE_COMPILES, interpretBlock, newBlock } from './exec/blocks.js';
+import { compilePage } from './exec/compile.js';
 
 export const enum CoreExit {
   /** The instruction budget ran out; nothing to report. */
@@ -460,15 +460,23 @@ export class Cpu {
         if (this.exit !== CoreExit.None) break;
         continue;
       }
+      if (page.fn !== null) {
+        const k = page.fn(this, this.sliceEnd - i);
+        if (k !== 0) {
+          i += k;
+          pc = this.nip;
+          continue;
+        }
+        // No compiled block starts here: interpret it below.
+      }
       const off = pc & 0xfff;
       let b = page.blocks[off >>> 2];
       if (b === undefined) b = newBlock(this, page, off);
-      let k: number;
-      if (b.fn !== null) {
-        k = b.fn(this);
-      } else {
-        if (++b.execs >= COMPILE_THRESHOLD) b.fn = compileBlock(b);
-        k = interpretBlock(this, b, pc);
+      const k = interpretBlock(this, b, pc);
+      if (++b.execs === HOT_BLOCK && page.compiles < MAX_PAGE_COMPILES && page.blocks[off >>> 2] === b) {
+        // A block became hot: (re)compile its page with all its hot blocks.
+        page.fn = compilePage(page);
+        page.compiles++;
       }
       i += k;
       pc = this.nip;

@@ -174,7 +174,7 @@ function physWrite(c: Cpu, pa: number, size: number, at: number): boolean {
   if (slot !== null && !slot.readonly && pa + size <= slot.base + slot.size) {
     slot.u8.set(scratch.subarray(at, at + size), pa - slot.base);
     if (slot.logDirty) slot.markDirty(pa);
-    slot.dropCode(pa);
+    if (slot.dropCode(pa)) c.sliceEnd = 0;
     return true;
   }
   if (c.mmioLogPos < c.mmioLogLen) {
@@ -273,7 +273,7 @@ function storeSlow(c: Cpu, ea: number, size: number, v: number, lo: number): voi
     if (slot !== null && !slot.readonly && pa0 + size <= slot.base + slot.size) {
       slot.u8.set(scratch.subarray(0, size), pa0 - slot.base);
       if (slot.logDirty) slot.markDirty(pa0);
-      slot.dropCode(pa0);
+      if (slot.dropCode(pa0)) c.sliceEnd = 0;
       tc.fill(Access.Store, ea, slot, pa0);
       return;
     }

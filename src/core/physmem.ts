@@ -42,19 +42,24 @@ export class RamSlot {
     return (this.codeBits[page >>> 5] & (1 << (page & 31))) !== 0;
   }
 
-  /** A store reached the page of `pa`: forget its decoded blocks. */
-  dropCode(pa: number): void {
+  /**
+   * A store reached the page of `pa`: forget its decoded blocks. Returns true
+   * if there were any (the caller ends the slice, so code running from the
+   * page stops and sees the change).
+   */
+  dropCode(pa: number): boolean {
     const page = Math.floor((pa - this.base) / PAGE_SIZE);
     const bit = 1 << (page & 31);
-    if ((this.codeBits[page >>> 5] & bit) === 0) return;
+    if ((this.codeBits[page >>> 5] & bit) === 0) return false;
     this.codeBits[page >>> 5] &= ~bit;
-    this.codePages[page]?.blocks.fill(undefined);
+    this.codePages[page]?.drop();
+    return true;
   }
 
   /** Forget every decoded block (the host rewrote guest memory wholesale, e.g. a snapshot restore). */
   dropAllCode(): void {
     this.codeBits.fill(0);
-    for (const p of this.codePages) p?.blocks.fill(undefined);
+    for (const p of this.codePages) p?.drop();
   }
 
   markDirty(pa: number): void {

@@ -13,16 +13,19 @@
 // itself). `icbi` drops them too. Stores the host makes directly into guest
 // RAM (DMA) are covered by the guest's own icbi, as on hardware.
 //
-// Hot blocks are compiled to JavaScript (compile.ts); cold ones are
-// interpreted from their decoded handler array.
+// Cold code is interpreted from the blocks' decoded handler arrays; a page
+// whose blocks run often is compiled to one JavaScript function (compile.ts).
 
 import type { Cpu } from '../cpu.js';
 import type { Handler, InsnDef } from '../isa/decode.js';
 import type { RamSlot } from '../physmem.js';
+import type { PageFn } from './compile.js';
 
 export const MAX_BLOCK = 64;
-/** Executions of a block before it is compiled. */
-export const COMPILE_THRESHOLD = 50;
+/** Interpreted executions that make a block hot: a page is compiled with its hot blocks only. */
+export const HOT_BLOCK = 20000;
+/** Compilations of one page before it stays as it is (guards against pathological churn). */
+export const MAX_PAGE_COMPILES = 4;
 
 /** Instructions after which a block must end. */
 const ENDS_BLOCK = new Set([
@@ -48,15 +51,20 @@ export function endsBlock(d: InsnDef | undefined): boolean {
   return d === undefined || ENDS_BLOCK.has(d.name);
 }
 
+/** Ends a block but is not a branch: the translation context may have changed after it. */
+export function endsBlockOnly(d: InsnDef | undefined): boolean {
+  if (!endsBlock(d)) return false;
+  const n = d!.name;
+  return n !== 'b' && n !== 'bc' && n !== 'bclr' && n !== 'bcctr';
+}
+
 export function isPure(d: InsnDef | undefined): boolean {
   return d !== undefined && PURE.has(d.name);
 }
 
-export type CompiledBlock = (c: Cpu) => number;
-
 export class Block {
+  /** Interpreted executions. */
   execs = 0;
-  fn: CompiledBlock | null = null;
   constructor(
     /** Guest virtual address the block was decoded at (its page offset is what matters). */
     readonly offset: number,
@@ -69,10 +77,22 @@ export class Block {
   get length(): number { return this.words.length; }
 }
 
-/** The blocks of one physical page, by word offset. */
+/** The blocks of one physical page, by word offset, and the page's compiled form. */
 export class CodePage {
   blocks: (Block | undefined)[] = new Array(1024);
+  /** The compiled page, or null (compile.ts). */
+  fn: PageFn | null = null;
+  /** Blocks that became hot since the last compilation. */
+  newHot = 0;
+  compiles = 0;
   constructor(readonly slot: RamSlot, readonly page: number) {}
+
+  /** Forget every block (a store or icbi reached the page). */
+  drop(): void {
+    this.blocks.fill(undefined);
+    this.fn = null;
+    this.newHot = 0;
+  }
 }
 
 /** Decode the block starting at byte `offset` of the page at `pageOffset` in `slot`. */

@@ -218,7 +218,7 @@ function cacheOpLoad(c: Cpu, w: number): void {
 function icbi(c: Cpu, w: number): void {
   const pa = translateData(c, eaX(c, w), false);
   if (pa < 0) return;
-  c.mem.find(pa)?.dropCode(pa);
+  if (c.mem.find(pa)?.dropCode(pa)) c.sliceEnd = 0;
 }
 
 /** dcbi: privileged, translated like a store. */
@@ -260,7 +260,7 @@ function dcbz(c: Cpu, w: number): void {
   if (slot !== null && !slot.readonly && pa + CACHE_LINE <= slot.base + slot.size) {
     slot.u8.fill(0, pa - slot.base, pa - slot.base + CACHE_LINE);
     if (slot.logDirty) slot.markDirty(pa);
-    slot.dropCode(pa);
+    if (slot.dropCode(pa)) c.sliceEnd = 0;
     return;
   }
   // Not RAM (MMIO is cache-inhibited on this machine).
