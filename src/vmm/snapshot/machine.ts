@@ -362,7 +362,7 @@ export function checkCompatible(m: Ppce500, meta: SnapshotMeta): void {
 
 /**
  * Load a chain (from readChain) into `m`, a freshly built machine that has
- * not run. Throws SnapshotError (or a KvmError/StateError turned into one)
+ * not run (its RAM is zero). Throws SnapshotError (or a KvmError/StateError turned into one)
  * if anything does not fit; the caller then discards `m`.
  */
 export function restoreChain(m: Ppce500, chain: ParsedSnapshot[]): void {
@@ -387,19 +387,20 @@ function restore(m: Ppce500, chain: ParsedSnapshot[]): void {
   if (missing.length > 0) throw new SnapshotError(`snapshot lacks device${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of this machine`);
   const vcpu = m.vcpu;
 
-  // RAM, base first.
+  // RAM, base first. The machine is fresh, so its RAM is zero: the base's
+  // zero pages need nothing (not touching them keeps them unallocated).
   const pages = m.opts.ramBytes / PAGE_SIZE;
-  for (const s of chain) {
+  chain.forEach((s, k) => {
     let o = 0;
     for (let p = 0; p < pages; p++) {
       if (testBit(s.ramStored, p)) {
         m.ramU8.set(s.ramPages.subarray(o, o + PAGE_SIZE), p * PAGE_SIZE);
         o += PAGE_SIZE;
-      } else if (testBit(s.ramZero, p)) {
+      } else if (k > 0 && testBit(s.ramZero, p)) {
         m.ramU8.fill(0, p * PAGE_SIZE, (p + 1) * PAGE_SIZE);
       }
     }
-  }
+  });
   // The vCPU may have decoded instructions from what was in RAM before.
   m.vm.invalidateCode(0, m.opts.ramBytes);
 
