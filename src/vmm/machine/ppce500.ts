@@ -15,6 +15,7 @@ import {
 import { GuestTlbView } from '../debug/tlb.js';
 import type { Stateful } from '../snapshot/state.js';
 import { MmioBus } from '../bus.js';
+import { GuestMemory } from '../guest-memory.js';
 import { FslPciHost, PCI_REGS_SIZE } from '../devices/fsl-pci.js';
 import { FslI2c } from '../devices/fsl-i2c.js';
 import { Guts } from '../devices/guts.js';
@@ -91,6 +92,8 @@ export class Ppce500 {
   readonly tlbView: GuestTlbView;
   /** Pages of RAM userspace wrote (the vCPU's own stores are in the KVM dirty log). */
   readonly vmmDirty: Uint8Array;
+  /** Guest RAM for devices that do DMA (virtio): their writes are counted for snapshots. */
+  readonly dma = new GuestMemory();
   /** Software breakpoints in RAM: physical address -> the instruction they replace. */
   readonly swBreakpoints = new Map<number, number>();
   /** 2^N ns per instruction with -icount, else 0. */
@@ -112,6 +115,8 @@ export class Ppce500 {
     // Dirty logging from the start: snapshots after the first write only the pages that changed.
     this.vm.setUserMemoryRegion({ slot: 0, flags: KVM_MEM_LOG_DIRTY_PAGES, guestPhysAddr: 0, memorySize: opts.ramBytes, memory: this.ram });
     this.vmmDirty = new Uint8Array(Math.ceil(opts.ramBytes / PAGE / 8));
+    this.dma.addRegion(0, this.ramU8);
+    this.dma.onWrite = (pa, len) => this.markVmmDirty(pa, len);
     this.vcpu = this.vm.createVcpu(0);
     this.icountNsPerInsn = opts.icount !== undefined ? 2 ** opts.icount : 0;
     if (opts.icount !== undefined) {

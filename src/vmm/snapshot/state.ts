@@ -12,9 +12,16 @@
 // and at the restore (the same value when the clock is the instruction
 // count), so a device keeps times relative to it.
 //
-// Devices with work in flight (virtio queues: the last available index seen,
-// buffers taken and not yet used) save that too, so a restored guest sees
-// its requests completed exactly once.
+// Devices with work in flight save that too, so a restored guest sees its
+// requests completed exactly once. A virtio device joins by implementing
+// Stateful for its transport (status, features, queue selection, interrupt
+// status, config generation), its queues (sizes, ring addresses, enabled,
+// the last available index seen and the used index) and its backend (e.g.
+// virtio-console's pending input), doing its DMA through the machine's
+// `dma` GuestMemory (whose writes the next incremental snapshot includes),
+// and registering itself in `Ppce500.devices` under a stable name. The
+// snapshot then refuses to restore into a machine without that device, and
+// vice versa.
 
 export class StateError extends Error {
   override name = 'StateError';
