@@ -4,7 +4,11 @@
 // while the running guest goes on untouched.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { readSnapshot, writeSnapshot, SnapshotError } from '../src/vmm/snapshot/format.js';
+import { ROOT, runTkvm } from './support/host.js';
 import { makeSession, zlib } from './support/session.js';
 
 async function reference(): Promise<string> {
@@ -128,4 +132,37 @@ test('a snapshot of a waiting guest with software breakpoints: the breakpoints a
   b.session.loadvm('s');
   assert.equal(new DataView(b.session.machine.ram).getUint32(0x100000), word, 'original instruction saved');
   assert.equal(b.session.machine.vcpu.getRegs().pc, pc);
+});
+
+test('a snapshot moves between host time and -icount; time goes on from where it was saved', async () => {
+  const ref = await reference();
+  const a = makeSession({ elf: 'replay.elf', icount: 0 });
+  await a.runTo(1_500_000);
+  a.session.savevm('s');
+  const tb = a.session.machine.vcpu.getSregs().e.tb;
+  const b = makeSession({ elf: 'replay.elf', files: a.files }); // host time
+  b.session.loadvm('s');
+  assert.ok(b.session.machine.vcpu.getSregs().e.tb >= tb, 'the time base does not go back');
+  assert.match(await b.finish(), /SUMMARY: PASS/);
+  const c = makeSession({ elf: 'replay.elf', icount: 3, files: a.files });
+  c.session.loadvm('s');
+  assert.match(await c.finish(), /SUMMARY: PASS/);
+  assert.match(ref, /SUMMARY: PASS/);
+});
+
+test('-loadvm with a missing or corrupt snapshot: one line, no guest output', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tkvm-loadvm-'));
+  try {
+    const bad = join(dir, 'bad.snap');
+    writeFileSync(bad, 'TKVMSNAP but then nothing sensible');
+    for (const [file, msg] of [[join(dir, 'none.snap'), /-loadvm .*none\.snap: cannot read snapshot .*: no such file/], [bad, /-loadvm .*bad\.snap: snapshot /]] as const) {
+      const r = runTkvm(['run', '-m', '64', '-kernel', join(ROOT, 'guests/bin/hello.elf'), '-loadvm', file], { timeoutMs: 20_000 });
+      assert.equal(r.status, 2);
+      assert.equal(r.stdout, '');
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(r.stderr, msg);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
