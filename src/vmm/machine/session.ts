@@ -43,7 +43,8 @@ export interface SessionListener {
   /** The guest stopped: a debug exit, or a pause (`cause` says who asked). */
   stopped?(cause: StopCause, tag: unknown): void;
   resumed?(): void;
-  reset?(): void;
+  /** The machine was reset: by the guest, or by a monitor (`guest` false). */
+  reset?(guest: boolean): void;
   /** The session ends: the guest powered off (or reset with -no-reboot), quit, or an error. */
   shutdown?(why: 'poweroff' | 'quit' | 'error' | 'reset'): void;
 }
@@ -122,8 +123,12 @@ export class Session {
           this.finish({ status: 0 }, 'poweroff');
           break;
         case 'reset':
-          if (this.host.noReboot) this.finish({ status: 0 }, 'reset');
-          else this.replace(this.fresh());
+          if (this.host.noReboot) {
+            this.finish({ status: 0 }, 'reset');
+          } else {
+            this.replace(this.fresh());
+            this.emit('reset', true);
+          }
           break;
         case 'error':
           this.state = 'internal-error';
@@ -195,7 +200,7 @@ export class Session {
       return;
     }
     this.replace(this.fresh());
-    this.emit('reset');
+    this.emit('reset', false);
   }
 
   quit(): void {

@@ -68,7 +68,7 @@ export class QmpConnection {
     const l: SessionListener = {
       stopped: () => this.event('STOP'),
       resumed: () => this.event('RESUME'),
-      reset: () => this.event('RESET', { guest: false, reason: 'host-qmp-system-reset' }),
+      reset: (guest) => this.event('RESET', { guest, reason: guest ? 'guest-reset' : 'host-qmp-system-reset' }),
       shutdown: (why) => this.event('SHUTDOWN', { guest: why === 'poweroff' || why === 'reset', reason: why === 'poweroff' ? 'guest-shutdown' : why === 'reset' ? 'guest-reset' : 'host-qmp-quit' }),
     };
     this.unlisten = session.listen(l);
