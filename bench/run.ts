@@ -1,12 +1,13 @@
 // `npm run bench`: every benchmark, tkvm and QEMU side by side in one run
 // (only ratios measured together mean anything on a shared machine).
 //   npm run bench                 all of them
-//   npm run bench -- lcg uboot    a selection (lcg, uboot, api)
+//   npm run bench -- lcg uboot    a selection (lcg, uboot, linux, api)
 //   npm run bench -- --quick      shorter runs
 import { formatApi, benchApi } from './api.js';
 import { haveQemu } from './common.js';
 import { benchLcg } from './lcg.js';
 import { benchUboot, formatUboot } from './uboot.js';
+import { benchLinux, formatLinux } from './linux.js';
 
 function fmt(n: number | undefined, digits = 1): string {
   return n === undefined ? 'n/a' : n.toFixed(digits);
@@ -24,6 +25,9 @@ const BENCHES: Record<string, (quick: boolean) => Promise<string>> = {
   async uboot(quick) {
     return formatUboot(await benchUboot({ runs: quick ? 1 : 3 }));
   },
+  async linux(quick) {
+    return formatLinux(await benchLinux({ runs: quick ? 1 : 3 }));
+  },
   async api() {
     return formatApi(await benchApi());
   },
@@ -32,6 +36,7 @@ const BENCHES: Record<string, (quick: boolean) => Promise<string>> = {
 const TITLES: Record<string, string> = {
   lcg: 'CPU-bound integer loop (guests/bin/bench-lcg.elf): guest MIPS',
   uboot: "Debian U-Boot: process start to the autoboot prompt",
+  linux: 'Linux 6.1 + BusyBox: process start to the shell prompt',
   api: 'Hypervisor API: MMIO exits, ioctls, TLB modes',
 };
 

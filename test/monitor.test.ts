@@ -103,7 +103,7 @@ test('Ctrl-A c switches the serial console to the monitor and back (-serial mon:
     at = await p.waitFor('echo hello-from-serial', at); // U-Boot's echo of the command...
     at = await p.waitFor('hello-from-serial', at); // ...and its output
     p.write('\x01h');
-    await p.waitFor('C-a c    switch between console and monitor', at);
+    await p.waitFor('C-a c    switch between the console and the monitor', at);
     p.write('\x01x');
     assert.equal(await p.exited, 0);
   } finally {

@@ -1,5 +1,8 @@
 // Command-line parsing for `tkvm run`, in QEMU's spelling for this machine.
 
+import { parseDrive, StorageError, type DriveSpec } from '../platform/node/file-storage.js';
+import { MAX_VIRTIO_DEVICES } from '../vmm/machine/ppce500.js';
+
 export class UsageError extends Error {
   override name = 'UsageError';
 }
@@ -36,6 +39,46 @@ export interface RunArgs {
   rtcClock?: 'host' | 'vm';
   /** -accel tkvm,lazy-tlb=on */
   lazyTlb: boolean;
+  /** virtio-blk disks in the guest's order (vda, vdb, ...). */
+  drives: DriveSpec[];
+  /** A virtio console (hvc0) on the terminal. */
+  virtioConsole: boolean;
+  /** A virtio entropy source. */
+  virtioRng: boolean;
+  /** What a guest panic (reported through pvpanic) does. */
+  panicAction: PanicAction;
+  /** -no-shutdown: a guest power-off stops the guest and leaves tkvm running (until Ctrl-A X). */
+  noShutdown: boolean;
+}
+
+/**
+ * QEMU's `-action panic=...`: `exit-failure` ends tkvm with status 1 (tkvm's
+ * default; QEMU's is `shutdown`), `shutdown` ends it with status 0 as a
+ * power-off does, `pause` stops the guest and leaves tkvm running (Ctrl-A X
+ * quits, status 1), `none` lets the guest go on (Linux then waits for its
+ * `panic=` timeout and reboots).
+ */
+export type PanicAction = 'exit-failure' | 'shutdown' | 'pause' | 'none';
+const PANIC_ACTIONS: readonly PanicAction[] = ['exit-failure', 'shutdown', 'pause', 'none'];
+
+
+/** `-device` names for the virtio-mmio devices, QEMU's first. */
+const DEVICE_NAMES: Record<string, 'blk' | 'console' | 'rng'> = {
+  'virtio-blk-device': 'blk', 'virtio-blk': 'blk',
+  'virtio-serial-device': 'console', 'virtio-serial': 'console', 'virtconsole': 'console',
+  'virtio-rng-device': 'rng', 'virtio-rng': 'rng',
+};
+
+/** `-device NAME[,key=value...]`: the name and its options. */
+function parseDevice(spec: string): { name: string; opts: Map<string, string> } {
+  const [name, ...parts] = spec.split(',');
+  const opts = new Map<string, string>();
+  for (const p of parts) {
+    const eq = p.indexOf('=');
+    if (eq < 0) throw new UsageError(`-device ${name}: expected key=value, got '${p}'`);
+    opts.set(p.slice(0, eq), p.slice(eq + 1));
+  }
+  return { name, opts };
 }
 
 const MIN_RAM = 16 * 1024 * 1024;
@@ -79,7 +122,12 @@ export function parseRunArgs(argv: string[]): RunArgs {
     machine: 'ppce500', cpu: 'e500mc', ramBytes: 128 * 1024 * 1024, append: '', nographic: false,
     serial: 'stdio', monitor: 'default', noReboot: false, trace: new Set(), dumpTlb: false,
     startPaused: false, qmp: [], lazyTlb: false,
+    drives: [], virtioConsole: false, virtioRng: false, panicAction: 'exit-failure', noShutdown: false,
   };
+  let panicAction: PanicAction | undefined;
+  /** -drive if=none,id=X, waiting for a -device virtio-blk-device,drive=X. */
+  const unattached = new Map<string, DriveSpec>();
+  const attached = new Set<string>();
   let i = 0;
   const value = (flag: string): string => {
     const v = argv[++i];
@@ -142,6 +190,59 @@ export function parseRunArgs(argv: string[]): RunArgs {
         }
         break;
       }
+      case '-drive': {
+        let d: DriveSpec;
+        try {
+          d = parseDrive(value(raw));
+        } catch (e) {
+          if (e instanceof StorageError) throw new UsageError(e.message);
+          throw e;
+        }
+        if (d.iface === 'virtio') a.drives.push(d);
+        else if (d.id === undefined) throw new UsageError(`-drive if=none needs an id= (for -device virtio-blk-device,drive=ID)`);
+        else if (unattached.has(d.id)) throw new UsageError(`-drive: duplicate id '${d.id}'`);
+        else unattached.set(d.id, d);
+        break;
+      }
+      case '-device': {
+        const { name, opts } = parseDevice(value(raw));
+        const kind = DEVICE_NAMES[name];
+        if (kind === undefined) {
+          if (/^virtio-.*-pci$/.test(name)) {
+            throw new UsageError(`-device ${name}: this machine's virtio devices are virtio-mmio (use ${name.replace(/-pci$/, '-device')})`);
+          }
+          throw new UsageError(`unsupported -device '${name}' (known: ${Object.keys(DEVICE_NAMES).join(', ')})`);
+        }
+        for (const k of opts.keys()) {
+          if (k !== 'id' && !(kind === 'blk' && k === 'drive')) throw new UsageError(`-device ${name}: unsupported option '${k}'`);
+        }
+        if (kind === 'blk') {
+          const id = opts.get('drive');
+          if (id === undefined) throw new UsageError(`-device ${name} needs drive=ID (a -drive if=none,id=ID,file=...)`);
+          const d = unattached.get(id);
+          if (d === undefined) throw new UsageError(`-device ${name}: no -drive if=none with id '${id}' before it`);
+          if (attached.has(id)) throw new UsageError(`-device ${name}: drive '${id}' is already in use`);
+          attached.add(id);
+          a.drives.push(d);
+        } else if (kind === 'console') {
+          a.virtioConsole = true;
+        } else {
+          a.virtioRng = true;
+        }
+        break;
+      }
+      case '-action': {
+        for (const part of value(raw).split(',')) {
+          const m = /^panic=(.*)$/.exec(part);
+          if (!m) throw new UsageError(`unsupported -action '${part}' (known: panic=${PANIC_ACTIONS.join('|')})`);
+          if (!(PANIC_ACTIONS as readonly string[]).includes(m[1])) {
+            throw new UsageError(`invalid -action panic='${m[1]}' (${PANIC_ACTIONS.join(', ')})`);
+          }
+          panicAction = m[1] as PanicAction;
+        }
+        break;
+      }
+      case '-no-shutdown': a.noShutdown = true; break;
       case '-icount': {
         const v = value(raw);
         const m = /^(?:shift=)?(\d+)/.exec(v);
@@ -162,6 +263,12 @@ export function parseRunArgs(argv: string[]): RunArgs {
         if (raw.startsWith('-')) throw new UsageError(`unknown option '${raw}'`);
         throw new UsageError(`unexpected argument '${raw}'`);
     }
+  }
+  // As QEMU: -no-shutdown turns the default panic action (a shutdown) into a pause.
+  a.panicAction = panicAction ?? (a.noShutdown ? 'pause' : 'exit-failure');
+  const virtio = a.drives.length + (a.virtioConsole ? 1 : 0) + (a.virtioRng ? 1 : 0);
+  if (virtio > MAX_VIRTIO_DEVICES) {
+    throw new UsageError(`too many virtio devices (${virtio}): the machine has interrupt sources for ${MAX_VIRTIO_DEVICES}`);
   }
   if (a.machine !== 'ppce500') throw new UsageError(`unsupported machine '${a.machine}' (only ppce500)`);
   if (a.cpu !== 'e500mc') throw new UsageError(`unsupported cpu '${a.cpu}' (only e500mc)`);

@@ -15,9 +15,13 @@ import { readSnapshotFile, writeSnapshotFile, zlibCodec } from '../platform/node
 import { parseRunArgs, UsageError, type RunArgs } from './args.js';
 import { imagesCommand } from './images/command.js';
 import { ImagesError } from './images/host.js';
+import { FileStorage, StorageError } from '../platform/node/file-storage.js';
 
 const USAGE = `usage: tkvm run [-M ppce500] [-cpu e500mc] [-m SIZE] [-bios FILE] [-kernel FILE] [-initrd FILE]
                 [-append ARGS] [-dtb FILE] [-nographic] [-serial stdio|mon:stdio|none] [-monitor stdio|none]
+                [-drive file=DISK[,format=raw][,if=virtio][,readonly=on]]
+                [-device virtio-serial-device|virtio-rng-device|virtio-blk-device,drive=ID]
+                [-action panic=exit-failure|shutdown|pause|none] [-no-shutdown]
                 [-no-reboot] [-icount N] [-rtc base=DATE,clock=host|vm] [-accel tkvm,lazy-tlb=on]
                 [-s] [-gdb tcp:[HOST]:PORT] [-S] [-qmp tcp:[HOST]:PORT,server[,wait=off]] [-loadvm FILE]
                 [-d mmio,int,exit] [-dump-tlb]
@@ -36,6 +40,25 @@ function readInput(path: string, what: string): InputFile {
   }
 }
 
+/** Where console input goes first: hvc0 when it is the kernel's last console= (Linux's /dev/console). */
+function initialInput(args: RunArgs): 'serial' | 'virtio' {
+  if (!args.virtioConsole) return 'serial';
+  const consoles = args.append.split(/\s+/).filter((w) => w.startsWith('console=')).map((w) => w.slice(8).split(',')[0]);
+  return consoles.length > 0 && consoles[consoles.length - 1] === 'hvc0' ? 'virtio' : 'serial';
+}
+
+/** Open the disk images (before anything runs: a bad one is one message). */
+function openDrives(args: RunArgs): FileStorage[] {
+  const out: FileStorage[] = [];
+  try {
+    for (const d of args.drives) out.push(new FileStorage(d.file, d.readOnly, d.format !== undefined));
+  } catch (e) {
+    for (const s of out) s.close();
+    throw e;
+  }
+  return out;
+}
+
 async function run(args: RunArgs): Promise<number> {
   // Read every input before anything runs, so a bad file is one message and no guest output.
   const images: BootOptions = {
@@ -48,6 +71,7 @@ async function run(args: RunArgs): Promise<number> {
   // Sockets are parsed up front too (a bad -gdb or -qmp is a usage error).
   const gdbSpec = args.gdb !== undefined ? parseSocketSpec(args.gdb, '-gdb', true) : null;
   const qmpSpecs = args.qmp.map((q) => parseSocketSpec(q, '-qmp', false));
+  const drives = openDrives(args);
   const log = (line: string) => process.stderr.write(`tkvm: ${line}\n`);
   const trace = args.trace.has('mmio') ? log : undefined;
   const traceInt = args.trace.has('int') ? log : undefined;
@@ -58,11 +82,20 @@ async function run(args: RunArgs): Promise<number> {
   const monitorOnConsole = args.monitor === 'stdio' || args.serial === 'mon:stdio' || args.monitor === 'default';
   let hmp: Hmp | null = null;
   let session: Session | null = null;
-  const console_ = new NodeConsole({ quit: () => session?.quit() }, {
+  let inputTo = initialInput(args);
+  const console_ = new NodeConsole({
+    quit: () => session?.quit(),
+    // Ctrl-A C: QEMU's way of moving a shared terminal's input to the next device.
+    switchInput: args.virtioConsole ? () => {
+      inputTo = inputTo === 'serial' ? 'virtio' : 'serial';
+      if (session !== null) session.machine.inputTo = inputTo;
+      return inputTo === 'serial' ? 'the serial port (ttyS0)' : 'the virtio console (hvc0)';
+    } : undefined,
+  }, {
     monitor: monitorOnConsole ? {
       banner: HMP_BANNER, prompt: HMP_PROMPT,
       execute: (line) => (hmp !== null ? hmp.execute(line) : Promise.resolve('')),
-      active: () => session !== null && session.state !== 'shutdown' && session.state !== 'internal-error',
+      active: () => session !== null && !session.ended,
     } : undefined,
     escapes: args.serial === 'mon:stdio',
     monitorOnly: args.monitor === 'stdio',
@@ -72,13 +105,19 @@ async function run(args: RunArgs): Promise<number> {
     const m = new Ppce500({
       ramBytes: args.ramBytes, output, trace, traceInt, traceExit, icount: args.icount, lazyTlb: args.lazyTlb,
       rtc: { baseMs: args.rtcBaseMs, clock: args.rtcClock ?? (args.icount !== undefined ? 'vm' : 'host') },
+      drives,
+      virtioConsole: args.virtioConsole ? (bytes) => { for (const b of bytes) console_.write(b); } : undefined,
+      rng: args.virtioRng ? (buf) => { globalThis.crypto.getRandomValues(buf); } : undefined,
+      log: (line) => process.stderr.write(`tkvm: guest error: ${line}\n`),
     });
+    m.inputTo = inputTo;
     m.pullInput = () => console_.pump();
     return m;
   };
 
   if (args.dumpDtb !== undefined) {
     const info = boot(create(), images);
+    closeAll(drives);
     try {
       writeFileSync(args.dumpDtb, info.dtb);
     } catch (e) {
@@ -95,6 +134,12 @@ async function run(args: RunArgs): Promise<number> {
     writeFile: writeSnapshotFile,
     codec: zlibCodec,
     noReboot: args.noReboot,
+    noShutdown: args.noShutdown,
+    panicAction: args.panicAction,
+    stopped: (why) => {
+      console_.flush();
+      process.stderr.write(`tkvm: ${why}; the guest is stopped (the monitor, Ctrl-A X or a signal ends tkvm)\n`);
+    },
     parentName: (child, parent) => relative(dirname(resolve(child)), resolve(parent)) || basename(parent),
     resolveParent: (child, recorded) => resolve(dirname(resolve(child)), recorded),
   };
@@ -104,15 +149,17 @@ async function run(args: RunArgs): Promise<number> {
     try {
       s.loadvm(args.loadvm);
     } catch (e) {
+      closeAll(drives);
       throw new UsageError(`-loadvm ${args.loadvm}: ${(e as Error).message}`);
     }
   }
   hmp = new Hmp(s);
 
   const servers: Server[] = [];
-  const closeAll = () => {
+  const closeEverything = () => {
     for (const srv of servers) shutdown(srv);
     console_.close();
+    closeAll(drives);
   };
   try {
     if (gdbSpec !== null) {
@@ -132,7 +179,7 @@ async function run(args: RunArgs): Promise<number> {
     }
     await Promise.all(waits);
   } catch (e) {
-    closeAll();
+    closeEverything();
     if (e instanceof ChardevError) throw new UsageError(e.message);
     throw e;
   }
@@ -142,9 +189,13 @@ async function run(args: RunArgs): Promise<number> {
   console_.flush();
   // The TLB as the guest left it, read through the API (QEMU's `info tlb` format).
   if (args.dumpTlb) process.stderr.write(s.machine.tlbView.dump());
-  closeAll();
+  closeEverything();
   if (end.message !== undefined) process.stderr.write(`tkvm: ${end.message}\n`);
   return end.status;
+}
+
+function closeAll(drives: FileStorage[]): void {
+  for (const d of drives) d.close();
 }
 
 /** Debian's U-Boot for this machine (package u-boot-qemu). */
@@ -184,7 +235,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },
   (e: unknown) => {
-    if (e instanceof UsageError || e instanceof ImageError) {
+    if (e instanceof UsageError || e instanceof ImageError || e instanceof StorageError) {
       process.stderr.write(`tkvm: ${e.message}\n`);
       process.exitCode = 2;
       return;

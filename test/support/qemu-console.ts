@@ -53,6 +53,9 @@ export class QemuConsole {
 
   send(s: string): void { this.proc.stdin.write(s); }
 
+  /** The process id (for reading its CPU time from /proc). */
+  get pid(): number | undefined { return this.proc.pid; }
+
   /** Waits for QEMU to exit, killing it after `timeoutMs`. */
   async waitExit(timeoutMs: number): Promise<number | null> {
     const timer = setTimeout(() => this.proc.kill('SIGKILL'), timeoutMs);

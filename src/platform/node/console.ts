@@ -23,6 +23,8 @@ export interface ConsoleMonitor {
 
 export interface ConsoleHandlers {
   quit(): void;
+  /** Ctrl-A C: move input to the next device; returns its name (absent: one device only). */
+  switchInput?(): string;
 }
 
 export interface ConsoleOptions {
@@ -118,14 +120,11 @@ export class NodeConsole {
             continue;
           case 0x68: case 0x48: // h
             this.print('\nC-a h    print this help\nC-a x    exit emulator\n' +
-              (this.opts.monitor && !this.opts.monitorOnly ? 'C-a c    switch between console and monitor\n' : '') +
+              (this.cycles() ? `C-a c    switch between ${this.stops()}\n` : '') +
               'C-a b    send break\nC-a C-a  sends C-a\n');
             continue;
           case 0x63: case 0x43: // c
-            if (this.opts.monitor && !this.opts.monitorOnly) {
-              this.focus = this.focus === 'serial' ? 'monitor' : 'serial';
-              if (this.focus === 'monitor') this.print('\n' + this.opts.monitor.banner + this.opts.monitor.prompt + this.line);
-            }
+            this.switchFocus();
             continue;
           case 0x62: // b
             this.sink?.sendBreak?.();
@@ -144,6 +143,41 @@ export class NodeConsole {
       this.take(b);
     }
     this.pump();
+  }
+
+  /** Ctrl-A c cycles: the guest's input device, its other one (the virtio console), the monitor. */
+  private switched = false;
+
+  private cycles(): boolean {
+    return this.handlers.switchInput !== undefined || (this.opts.monitor !== undefined && !this.opts.monitorOnly);
+  }
+
+  private stops(): string {
+    const s = [this.handlers.switchInput ? 'the serial port, the virtio console' : 'the console'];
+    if (this.opts.monitor && !this.opts.monitorOnly) s.push('the monitor');
+    return s.join(' and ');
+  }
+
+  private switchFocus(): void {
+    const sw = this.handlers.switchInput;
+    const mon = this.opts.monitorOnly ? undefined : this.opts.monitor;
+    const say = (name: string) => this.print(`\n[tkvm: input goes to ${name}]\n`);
+    if (this.focus === 'monitor') {
+      this.focus = 'serial';
+      if (this.switched && sw) say(sw());
+      this.switched = false;
+      return;
+    }
+    if (sw && !this.switched) {
+      this.switched = true;
+      say(sw());
+    } else if (mon) {
+      this.focus = 'monitor';
+      this.print('\n' + mon.banner + mon.prompt + this.line);
+    } else if (sw) {
+      this.switched = false;
+      say(sw());
+    }
   }
 
   /** One input byte for whoever has the focus. */

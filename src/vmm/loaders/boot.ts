@@ -173,7 +173,7 @@ export function boot(m: Ppce500, o: BootOptions): BootInfo {
     dtb = padUserDtb(o.dtb);
   } else {
     const tree = buildTree({
-      ramBytes: ramSize, bootargs: o.bootargs, timebaseHz: TIMEBASE_HZ, clockHz: TIMEBASE_HZ, bootKernel, initrd,
+      ramBytes: ramSize, bootargs: o.bootargs, platform: m.platform, timebaseHz: TIMEBASE_HZ, clockHz: TIMEBASE_HZ, bootKernel, initrd,
     });
     dtb = toDtb(tree, { totalSize: DTB_SIZE });
   }

@@ -1,7 +1,10 @@
 // The ppce500 device tree, with QEMU's node structure (names, order,
 // properties) for the devices both machines have:
 //
-//   /platform@f00000000            the (empty) platform bus
+//   /platform@f00000000            the platform bus: virtio_mmio@N (one per
+//                                  virtio device, "virtio,mmio") and
+//                                  pvpanic@10000 ("qemu,pvpanic-mmio");
+//                                  QEMU's is empty
 //   /pci@fe0008000                 PCI host bridge, no devices behind it
 //   /soc@fe0000000/power-off       gpio-poweroff on GPIO pin 0
 //   /soc@fe0000000/gpio@ff000
@@ -28,7 +31,20 @@ import {
   PLATFORM_SIZE, UART0_OFFSET, UART0_IRQ, GPIO_IRQ, PCI_IRQ, I2C_OFFSET, I2C_IRQ, RTC_I2C_ADDR,
 } from './layout.js';
 
+/** A device on the platform bus, as the device tree describes it. */
+export interface PlatformDevice {
+  /** Node name, with the unit address (the offset in the platform bus). */
+  node: string;
+  compatible: string;
+  offset: number;
+  size: number;
+  /** MPIC source (level-sensitive, active-high), if it interrupts. */
+  irq?: number;
+}
+
 export interface TreeOptions {
+  /** Devices on the platform bus (none by default, as in QEMU's tree). */
+  platform?: PlatformDevice[];
   ramBytes: number;
   bootargs: string;
   initrd?: { start: number; end: number };
@@ -54,11 +70,15 @@ export function buildTree(o: TreeOptions): FdtNode {
   root.str('compatible', 'fsl,qemu-e500').str('model', 'QEMU ppce500')
     .u32('#size-cells', 2).u32('#address-cells', 2);
 
-  root.child(`platform@${PLATFORM_BASE.toString(16)}`)
+  const platform = root.child(`platform@${PLATFORM_BASE.toString(16)}`)
     .u32('interrupt-parent', MPIC_PHANDLE)
     .u32('ranges', 0, hi(PLATFORM_BASE), lo(PLATFORM_BASE), PLATFORM_SIZE)
     .u32('#address-cells', 1).u32('#size-cells', 1)
     .str('compatible', 'qemu,platform', 'simple-bus');
+  for (const d of o.platform ?? []) {
+    const n = platform.child(d.node).str('compatible', d.compatible).u32('reg', d.offset, d.size);
+    if (d.irq !== undefined) n.u32('interrupts', d.irq, LEVEL_HIGH);
+  }
 
   const pciBase = CCSR_BASE + PCI_OFFSET;
   const pciName = `pci@${pciBase.toString(16)}`;

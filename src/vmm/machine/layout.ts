@@ -27,3 +27,17 @@ export const GPIO_IRQ = 47;
 export const PCI_IRQ = 24;
 
 export const PVR_E500MC = 0x80230020;
+
+/**
+ * Devices on the platform bus (offsets from PLATFORM_BASE). QEMU's ppce500
+ * gives its platform bus MPIC external sources 5 to 14; tkvm puts its
+ * virtio-mmio transports there, 0x200 bytes each (the register file and the
+ * configuration space), one source each, in command-line order: the drives,
+ * then the console, then the entropy source.
+ */
+export const VIRTIO_MMIO_OFFSET = 0x0;
+export const VIRTIO_MMIO_STRIDE = 0x200;
+export const PLATFORM_IRQ_FIRST = 5;
+export const PLATFORM_IRQ_COUNT = 10;
+/** The pvpanic register (one byte: reads the supported events, a write reports one). */
+export const PVPANIC_OFFSET = 0x10000;

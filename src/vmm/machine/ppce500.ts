@@ -2,6 +2,9 @@
 // at physical 0xf_e000_0000 with the MPIC, the UART (MPIC source 42), the
 // I2C controller with its real-time clock, the PCI host bridge, GPIO
 // (power-off), global utilities (reset), built on the hypervisor API only.
+// On the platform bus at 0xf_0000_0000 (empty in QEMU's machine unless
+// devices are added to it): virtio-mmio transports for the disks, console and
+// entropy source the user asked for, and a pvpanic register.
 //
 // Besides the devices, CCSR holds registers of the real SoC that QEMU does
 // not model either (DDR, local bus, L2, ...): accesses to them are not
@@ -13,7 +16,7 @@ import {
   TLB0_ENTRIES, e500mcTlbParams, openKvm, type Kvm, type Vcpu, type Vm,
 } from '../../kvm/index.js';
 import { GuestTlbView } from '../debug/tlb.js';
-import type { Stateful } from '../snapshot/state.js';
+import { fields, int, obj, type Stateful } from '../snapshot/state.js';
 import { MmioBus } from '../bus.js';
 import { GuestMemory } from '../guest-memory.js';
 import { FslPciHost, PCI_REGS_SIZE } from '../devices/fsl-pci.js';
@@ -24,8 +27,15 @@ import { Mpic, MPIC_SIZE } from '../devices/mpic.js';
 import { QoriqGpio } from '../devices/qoriq-gpio.js';
 import { StubBlock } from '../devices/stub.js';
 import { Uart16550 } from '../devices/uart16550.js';
+import { Pvpanic, PVPANIC_PANICKED } from '../devices/pvpanic.js';
+import { VirtioMmio } from '../devices/virtio/mmio.js';
+import { VirtioBlk, type BlockStorage } from '../devices/virtio/blk.js';
+import { VirtioConsole } from '../devices/virtio/console.js';
+import { VirtioRng } from '../devices/virtio/rng.js';
+import type { PlatformDevice } from './devicetree.js';
 import {
   CCSR_BASE, GPIO_OFFSET, GUTS_OFFSET, I2C_IRQ, I2C_OFFSET, LBC_OFFSET, RTC_I2C_ADDR, MPIC_OFFSET, PCI_OFFSET, PVR_E500MC, UART0_IRQ, UART0_OFFSET,
+  PLATFORM_BASE, PLATFORM_IRQ_COUNT, PLATFORM_IRQ_FIRST, PVPANIC_OFFSET, VIRTIO_MMIO_OFFSET, VIRTIO_MMIO_STRIDE,
 } from './layout.js';
 
 export { CCSR_BASE, CCSR_SIZE, UART0_OFFSET, GUTS_OFFSET, GPIO_OFFSET, PVR_E500MC } from './layout.js';
@@ -33,8 +43,11 @@ export { CCSR_BASE, CCSR_SIZE, UART0_OFFSET, GUTS_OFFSET, GPIO_OFFSET, PVR_E500M
 /** Longest time the run loop keeps the event loop (console input, timers) waiting. */
 const YIELD_MS = 4;
 
-/** Why runUntilEvent returned: the guest powered off, reset or failed, a debug exit, or stop() was called. */
-export type MachineEvent = 'poweroff' | 'reset' | 'error' | 'debug' | 'stop';
+/** Why runUntilEvent returned: the guest powered off, reset, panicked or failed, a debug exit, or stop() was called. */
+export type MachineEvent = 'poweroff' | 'reset' | 'panic' | 'error' | 'debug' | 'stop';
+
+/** The most virtio devices the platform bus has interrupt sources for. */
+export const MAX_VIRTIO_DEVICES = PLATFORM_IRQ_COUNT;
 
 /** QEMU's -rtc: the RTC starts at `baseMs` (epoch ms; default: the host's time) and runs on host or guest time. */
 export interface RtcOptions {
@@ -64,6 +77,14 @@ export interface MachineOptions {
   lazyTlb?: boolean;
   /** The RTC's time (default: host time, starting at the host's date). */
   rtc?: RtcOptions;
+  /** virtio-blk disks, in this order (the guest's vda, vdb, ...). */
+  drives?: BlockStorage[];
+  /** A virtio console (the guest's hvc0), whose output goes here. */
+  virtioConsole?: (bytes: Uint8Array) => void;
+  /** A virtio entropy source, filled by this function. */
+  rng?: (buf: Uint8Array) => void;
+  /** Guest errors the devices report (a virtio device the guest misprograms). */
+  log?: (line: string) => void;
 }
 
 export class Ppce500 {
@@ -82,6 +103,16 @@ export class Ppce500 {
   readonly guts: Guts;
   /** Every device that holds state, by the name its snapshot section uses (virtio devices join here). */
   readonly devices = new Map<string, Stateful>();
+  /** DMA view of RAM for the devices (its writes count for incremental snapshots). */
+  readonly mem = new GuestMemory();
+  /** The platform bus's devices, for the device tree. */
+  readonly platform: PlatformDevice[] = [];
+  /** The virtio console, if there is one, and its transport. */
+  hvc: { device: VirtioConsole; transport: VirtioMmio } | null = null;
+  /** Where console input goes: the UART, or the virtio console (hvc0). */
+  inputTo: 'serial' | 'virtio' = 'serial';
+  /** The events the guest reported through pvpanic (bit 0 panicked, bit 1 crash kernel loaded). */
+  panicEvents = 0;
   /** When the MPIC's timers next need `tick()` (clockNs() scale), or Infinity. */
   private mpicWakeNs = Infinity;
   /** runUntilEvent returns 'stop' once the instruction count reaches this (tests, random-point snapshots). */
@@ -92,8 +123,6 @@ export class Ppce500 {
   readonly tlbView: GuestTlbView;
   /** Pages of RAM userspace wrote (the vCPU's own stores are in the KVM dirty log). */
   readonly vmmDirty: Uint8Array;
-  /** Guest RAM for devices that do DMA (virtio): their writes are counted for snapshots. */
-  readonly dma = new GuestMemory();
   /** Software breakpoints in RAM: physical address -> the instruction they replace. */
   readonly swBreakpoints = new Map<number, number>();
   /** 2^N ns per instruction with -icount, else 0. */
@@ -115,8 +144,6 @@ export class Ppce500 {
     // Dirty logging from the start: snapshots after the first write only the pages that changed.
     this.vm.setUserMemoryRegion({ slot: 0, flags: KVM_MEM_LOG_DIRTY_PAGES, guestPhysAddr: 0, memorySize: opts.ramBytes, memory: this.ram });
     this.vmmDirty = new Uint8Array(Math.ceil(opts.ramBytes / PAGE / 8));
-    this.dma.addRegion(0, this.ramU8);
-    this.dma.onWrite = (pa, len) => this.markVmmDirty(pa, len);
     this.vcpu = this.vm.createVcpu(0);
     this.icountNsPerInsn = opts.icount !== undefined ? 2 ** opts.icount : 0;
     if (opts.icount !== undefined) {
@@ -189,6 +216,43 @@ export class Ppce500 {
     this.devices.set('pci', this.pci);
     this.devices.set('guts', this.guts);
     this.devices.set('gpio', this.gpio);
+
+    // The platform bus: virtio transports, one MPIC source each, then pvpanic.
+    this.mem.addRegion(0, this.ramU8);
+    // Device DMA: the KVM dirty log does not see it; the next snapshot must.
+    this.mem.onWrite = (pa, len) => this.markVmmDirty(pa, len);
+    const virtio: { backend: VirtioBlk | VirtioConsole | VirtioRng; name: string }[] = [];
+    (opts.drives ?? []).forEach((d, k) => virtio.push({ backend: new VirtioBlk(d, `tkvm-disk${k}`), name: `virtio-blk ${k}` }));
+    let hvc: VirtioConsole | null = null;
+    if (opts.virtioConsole) virtio.push({ backend: hvc = new VirtioConsole(opts.virtioConsole), name: 'virtio-console' });
+    if (opts.rng) virtio.push({ backend: new VirtioRng(opts.rng), name: 'virtio-rng' });
+    if (virtio.length > MAX_VIRTIO_DEVICES) throw new Error(`at most ${MAX_VIRTIO_DEVICES} virtio devices (asked for ${virtio.length})`);
+    virtio.forEach(({ backend, name }, k) => {
+      const offset = VIRTIO_MMIO_OFFSET + k * VIRTIO_MMIO_STRIDE, irq = PLATFORM_IRQ_FIRST + k;
+      const transport = new VirtioMmio(this.mem, backend, (level) => this.mpic.setIrq(irq, level),
+        (msg) => opts.log?.(`${name}: ${msg}`));
+      const node = `virtio_mmio@${offset.toString(16)}`;
+      this.bus.map(PLATFORM_BASE + offset, VIRTIO_MMIO_STRIDE, node, transport);
+      this.platform.push({ node, compatible: 'virtio,mmio', offset, size: VIRTIO_MMIO_STRIDE, irq });
+      if (backend === hvc) this.hvc = { device: hvc, transport };
+      this.devices.set(node, transport);
+    });
+    const pvpanicNode = `pvpanic@${PVPANIC_OFFSET.toString(16)}`;
+    this.bus.map(PLATFORM_BASE + PVPANIC_OFFSET, 1, pvpanicNode, new Pvpanic((events) => {
+      this.panicEvents |= events;
+      // CRASH_LOADED alone (a crash kernel takes over) is only recorded, as QEMU does.
+      if ((events & PVPANIC_PANICKED) !== 0) this.request('panic');
+    }));
+    this.platform.push({ node: pvpanicNode, compatible: 'qemu,pvpanic-mmio', offset: PVPANIC_OFFSET, size: 1 });
+    this.devices.set(pvpanicNode, {
+      saveState: () => ({ events: this.panicEvents }),
+      loadState: (st) => {
+        const o = obj(st, 'pvpanic');
+        fields(o, ['events'], 'pvpanic');
+        this.panicEvents = int(o, 'events', 0, 3, 'pvpanic');
+      },
+    });
+
     this.bus.onUnhandled = (pa, size, isWrite, value) => {
       opts.trace?.(`unhandled MMIO ${isWrite ? 'write' : 'read'} of ${size} bytes at 0x${pa.toString(16)}` +
         (isWrite ? ` (value 0x${value.toString(16)})` : ''));
@@ -515,8 +579,18 @@ export class Ppce500 {
     });
   }
 
-  /** Console input: feed bytes to the UART as it has room; returns how many were taken. */
+  /**
+   * Console input: to the virtio console when it has the input (all of it:
+   * its queue paces itself), else to the UART as it has room. Returns how
+   * many bytes were taken.
+   */
   input(bytes: Uint8Array): number {
+    if (this.inputTo === 'virtio' && this.hvc !== null) {
+      const { device, transport } = this.hvc;
+      transport.guarded(() => device.input(bytes, transport));
+      this.wakeIdle?.();
+      return bytes.length;
+    }
     let n = 0;
     while (n < bytes.length && this.uart.rxSpace() > 0) this.uart.receive(bytes[n++]);
     if (n > 0) this.wakeIdle?.();

@@ -14,7 +14,10 @@ import { prepareSnapshot, readChain, restoreChain, type SnapshotRef } from '../s
 import type { Ppce500 } from './ppce500.js';
 
 /** QEMU's run states, as query-status and `info status` name them. */
-export type RunState = 'prelaunch' | 'running' | 'paused' | 'debug' | 'shutdown' | 'internal-error';
+export type RunState = 'prelaunch' | 'running' | 'paused' | 'debug' | 'shutdown' | 'guest-panicked' | 'internal-error';
+
+/** QEMU's -action panic=...: see src/cli/args.ts. */
+export type PanicAction = 'exit-failure' | 'shutdown' | 'pause' | 'none';
 
 export const TKVM_VERSION = '0.1.0';
 
@@ -29,6 +32,12 @@ export interface SessionHost {
   codec: Codec | null;
   /** -no-reboot: a reset ends tkvm. */
   noReboot: boolean;
+  /** -no-shutdown: a power-off stops the guest (state shutdown) instead of ending tkvm. */
+  noShutdown?: boolean;
+  /** What a guest panic does (default exit-failure). */
+  panicAction?: PanicAction;
+  /** The guest stopped for good and tkvm waits (-no-shutdown, panic=pause): tell the user. */
+  stopped?(why: string): void;
   /** How a child snapshot names its parent (e.g. relative to the child's directory); default: as given. */
   parentName?(child: string, parent: string): string;
   /** The file a child's recorded parent name refers to; default: the name itself. */
@@ -89,6 +98,12 @@ export class Session {
 
   get running(): boolean { return this.state === 'running'; }
 
+  /** The session is over (quit, power-off, error): no machine to talk to any more. */
+  get ended(): boolean { return this.end !== null; }
+
+  /** What quit ends with: 1 after a guest panic (panic=pause), as QEMU's exit-failure. */
+  private quitStatus = 0;
+
   /** Run until the guest powers off, quit, or a fatal error. */
   async run(): Promise<SessionEnd> {
     for (;;) {
@@ -120,8 +135,23 @@ export class Session {
           this.settlePause();
           break;
         case 'poweroff':
+          if (this.host.noShutdown) {
+            this.stopFor('shutdown', 'guest powered off (-no-shutdown)');
+            break;
+          }
           this.finish({ status: 0 }, 'poweroff');
           break;
+        case 'panic': {
+          // The kernel has printed its panic message on the console by now.
+          const action = this.host.panicAction ?? 'exit-failure';
+          if (action === 'none') break;
+          if (action === 'shutdown') this.finish({ status: 0 }, 'poweroff');
+          else if (action === 'pause') {
+            this.quitStatus = 1;
+            this.stopFor('guest-panicked', 'guest panicked');
+          } else this.finish({ status: 1, message: 'guest panicked' }, 'error');
+          break;
+        }
         case 'reset':
           if (this.host.noReboot) {
             this.finish({ status: 0 }, 'reset');
@@ -136,6 +166,16 @@ export class Session {
           break;
       }
     }
+  }
+
+  /** The guest stopped for good; tkvm stays (QEMU's -no-shutdown): the monitor still works, quit ends. */
+  private stopFor(state: RunState, why: string): void {
+    this.machine.completePending();
+    this.machine.freezeTime();
+    this.state = state;
+    this.emit('stopped', 'pause', undefined);
+    this.settlePause();
+    this.host.stopped?.(why);
   }
 
   private finish(end: SessionEnd, why: 'poweroff' | 'quit' | 'error' | 'reset'): void {
@@ -186,6 +226,9 @@ export class Session {
   /** Run the guest again (monitor `cont`, a debugger's continue or step). */
   resume(): void {
     if (this.end !== null || this.state === 'running' || this.state === 'internal-error') return;
+    if (this.state === 'shutdown' || this.state === 'guest-panicked') {
+      throw new Error('resetting the virtual machine is required (system_reset)');
+    }
     this.state = 'running';
     this.machine.thawTime();
     this.emit('resumed');
@@ -199,12 +242,15 @@ export class Session {
       this.finish({ status: 0 }, 'reset');
       return;
     }
+    // After a power-off or panic that left the guest stopped, a reset leaves it stopped (QEMU).
+    if (this.state === 'shutdown' || this.state === 'guest-panicked') this.state = 'paused';
+    this.quitStatus = 0;
     this.replace(this.fresh());
     this.emit('reset', false);
   }
 
   quit(): void {
-    this.finish({ status: 0 }, 'quit');
+    this.finish({ status: this.quitStatus }, 'quit');
   }
 
   /**

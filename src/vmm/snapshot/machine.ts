@@ -134,6 +134,13 @@ interface CpuState {
  * machine last saved or restored), only what changed since then.
  */
 export function prepareSnapshot(m: Ppce500, opts: { codec: Codec | null; parent: SnapshotRef | null; tkvmVersion: string }): PreparedSnapshot {
+  // A disk's contents are not in a snapshot: restoring one next to a disk
+  // that went on changing would hand the guest a file system it did not
+  // leave. QEMU refuses the same way when a writable disk cannot snapshot.
+  const writable = (m.opts.drives ?? []).findIndex((d) => !d.readOnly);
+  if (writable >= 0) {
+    throw new SnapshotError(`disk vd${String.fromCharCode(0x61 + writable)} is writable but its contents are not saved in snapshots (attach it with readonly=on)`);
+  }
   m.completePending();
   const vcpu = m.vcpu;
   const id = randomId();
