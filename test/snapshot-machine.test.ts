@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSnapshot, writeSnapshot, SnapshotError } from '../src/vmm/snapshot/format.js';
+import type { BlockStorage } from '../src/vmm/devices/virtio/blk.js';
 import { ROOT, runTkvm } from './support/host.js';
 import { makeSession, zlib } from './support/session.js';
 
@@ -165,4 +166,27 @@ test('-loadvm with a missing or corrupt snapshot: one line, no guest output', ()
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('virtio devices: in the snapshot, checked against the machine; a writable disk refuses savevm (as QEMU)', async () => {
+  const disk = (readOnly: boolean): BlockStorage => ({
+    size: 1 << 20, readOnly, read: (_o, into) => into.fill(0), write: () => {}, flush: () => {},
+  });
+  const a = makeSession({ elf: 'replay.elf', icount: 0, rng: true, drives: [disk(true)] });
+  await a.runTo(100_000);
+  a.session.savevm('s');
+  const devs = JSON.parse(new TextDecoder().decode(readSnapshot(a.files.get('s')!, zlib).find((x) => x.tag === 'DEVS')!.data));
+  assert.deepEqual(Object.keys(devs).filter((k) => k.startsWith('virtio')), ['virtio_mmio@0', 'virtio_mmio@200']);
+  assert.equal(devs['virtio_mmio@200'].deviceId, 4, 'the entropy source');
+  // Restored into a machine with the same devices: fine; without them, or with others: refused.
+  const same = makeSession({ elf: 'replay.elf', icount: 0, rng: true, drives: [disk(true)], files: a.files });
+  same.session.loadvm('s');
+  const none = makeSession({ elf: 'replay.elf', icount: 0, files: a.files });
+  assert.throws(() => none.session.loadvm('s'), /snapshot has devices virtio_mmio@0, virtio_mmio@200 that this machine lacks/);
+  const swapped = makeSession({ elf: 'replay.elf', icount: 0, rng: true, drives: [disk(true), disk(true)], files: a.files });
+  assert.throws(() => swapped.session.loadvm('s'), /virtio device 2: the snapshot has virtio device 4 here|lacks device/);
+  const rw = makeSession({ elf: 'replay.elf', icount: 0, drives: [disk(false)] });
+  await rw.runTo(1000);
+  assert.throws(() => rw.session.savevm('x'), /disk vda is writable but its contents are not saved in snapshots/);
+  assert.equal(rw.files.size, 0);
 });

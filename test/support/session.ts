@@ -7,6 +7,7 @@ import { boot } from '../../src/vmm/loaders/boot.js';
 import { Ppce500 } from '../../src/vmm/machine/ppce500.js';
 import { Session, type SessionHost } from '../../src/vmm/machine/session.js';
 import type { Codec } from '../../src/vmm/snapshot/format.js';
+import type { BlockStorage } from '../../src/vmm/devices/virtio/blk.js';
 import { ROOT } from './host.js';
 
 export const zlib: Codec = { deflate: (d) => new Uint8Array(deflateSync(d, { level: 1 })), inflate: (d) => new Uint8Array(inflateSync(d)) };
@@ -30,6 +31,9 @@ export interface TestSessionOptions {
   /** Shared snapshot files (to restore in another session). */
   files?: Map<string, Uint8Array>;
   startPaused?: boolean;
+  /** virtio devices. */
+  rng?: boolean;
+  drives?: BlockStorage[];
 }
 
 export function guestElf(name: string): Uint8Array {
@@ -44,6 +48,7 @@ export function makeSession(o: TestSessionOptions): TestSession {
     create: () => new Ppce500({
       ramBytes: (o.ramMiB ?? 64) << 20, output: (b) => out.push(b), icount: o.icount, lazyTlb: o.lazyTlb,
       rtc: { clock: o.icount !== undefined ? 'vm' : 'host', baseMs: Date.UTC(2024, 0, 1) },
+      rng: o.rng ? (b) => b.fill(7) : undefined, drives: o.drives,
     }),
     boot: (m) => { boot(m, { kernel, bootargs: '' }); },
     readFile: (name) => {
