@@ -138,7 +138,7 @@ async function run(args: RunArgs): Promise<number> {
     panicAction: args.panicAction,
     stopped: (why) => {
       console_.flush();
-      process.stderr.write(`tkvm: ${why}; the guest is stopped (the monitor, Ctrl-A X or a signal ends tkvm)\n`);
+      process.stderr.write(`tkvm: ${why}; the guest is stopped (Ctrl-A X or a signal ends tkvm)\n`);
     },
     parentName: (child, parent) => relative(dirname(resolve(child)), resolve(parent)) || basename(parent),
     resolveParent: (child, recorded) => resolve(dirname(resolve(child)), recorded),
