@@ -4,6 +4,9 @@
 # the same sources and compiler give byte-identical ELFs wherever they are
 # built (test/guests.test.ts checks the committed binaries against a rebuild).
 #
+# Debug information (a program built with -g) names its sources relative to
+# guests/ (-ffile-prefix-map), so it does not depend on the checkout's path.
+#
 # Programs: each guests/src/NAME.c or guests/src/NAME.S is one program; each
 # directory guests/src/NAME/ is one program made of all its .c and .S files,
 # with extra compiler flags in guests/src/NAME/build.flags if present.
@@ -26,7 +29,7 @@ export LC_ALL=C
 
 CFLAGS="-mcpu=e500mc -O2 -fno-pic -fno-pie -ffreestanding -msoft-float -msdata=none
   -fno-stack-protector -fno-asynchronous-unwind-tables -fno-unwind-tables -fno-ident
-  -Wall -Wextra -Werror -Ilib"
+  -Wall -Wextra -Werror -Ilib -ffile-prefix-map=$(pwd)=."
 LDFLAGS="-no-pie -nostdlib -static -Wl,--build-id=none -Wl,--no-warn-rwx-segments
   -Wl,-n -Wl,-T,lib/link.ld"
 

@@ -26,7 +26,7 @@ test('KVM_CHECK_EXTENSION: values, unknown capabilities 0, non-integers EINVAL; 
     [Cap.NR_MEMSLOTS, NR_MEMSLOTS], [Cap.SW_TLB, 1], [Cap.ONE_REG, 1], [Cap.PPC_BOOKE_SREGS, 1], [Cap.READONLY_MEM, 1],
     [Cap.IMMEDIATE_EXIT, 1], [Cap.ENABLE_CAP_VM, 1], [Cap.CHECK_EXTENSION_VM, 1], [Cap.PPC_EPR, 1],
     [Cap.PPC_BOOKE_WATCHDOG, 1], [Cap.TKVM_LAZY_TLB, 1], [Cap.TKVM_HALT_EXIT, 1], [Cap.TKVM_RUN_TIMESLICE, 1],
-    [Cap.TKVM_ICOUNT_CLOCK, 1], [Cap.INTERNAL_ERROR_DATA, 1],
+    [Cap.TKVM_ICOUNT_CLOCK, 1], [Cap.INTERNAL_ERROR_DATA, 1], [Cap.MP_STATE, 1],
     [0, 0], [12345, 0], [-1, 0], [Cap.TKVM_LAZY_TLB + 100, 0],
   ];
   for (const [cap, v] of expect) {

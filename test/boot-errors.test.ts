@@ -49,7 +49,7 @@ test('unknown and malformed flags', () => {
   oneLineError(['run', '-M', 'ppce500,frob=1', '-kernel', 'x'], /unknown machine option 'frob=1'/);
   oneLineError(['run', '-cpu', 'e6500', '-kernel', 'x'], /unsupported cpu 'e6500'/);
   oneLineError(['run', '-serial', 'tcp::4444', '-kernel', 'x'], /unsupported -serial/);
-  oneLineError(['run', '-monitor', 'stdio', '-kernel', 'x'], /unsupported -monitor 'stdio'/);
+  oneLineError(['run', '-monitor', 'vc', '-kernel', 'x'], /unsupported -monitor 'vc'/);
   oneLineError(['run', '-nic', 'user', '-kernel', 'x'], /unsupported -nic 'user'/);
   oneLineError(['run', '-d', 'mmio,bogus', '-kernel', 'x'], /unknown trace event 'bogus'/);
   oneLineError(['run', '-icount', 'x', '-kernel', 'x'], /invalid -icount/);

@@ -48,6 +48,7 @@ class FakeTarget implements GdbTarget {
   interrupt() { this.interrupted++; }
   detach() {}
   kill() {}
+  monitor?: (cmd: string) => string | Promise<string>;
 }
 
 function session() {
@@ -106,4 +107,33 @@ test('resume, stop replies and Ctrl-C', () => {
   stub.stopped({ kind: 'watch', addr: 0x40 });
   assert.ok(out.some((s) => /\$T05watch:40;/.test(s)));
   assert.equal(ask('?'), 'T05watch:40;thread:1;');
+});
+
+test('physical memory mode (QEMU\'s Qqemu.PhyMemMode), exit reports, a monitor that answers later, a failing target', async () => {
+  const { t, stub, ask, out } = session();
+  assert.equal(ask('qqemu.PhyMemMode'), '', 'a target without the mode: unsupported');
+  const phys = Object.assign(t, { physicalMemory: false });
+  assert.equal(ask('Qqemu.PhyMemMode:1'), 'OK');
+  assert.equal(phys.physicalMemory, true);
+  assert.equal(ask('qqemu.PhyMemMode'), '1');
+  assert.equal(ask('Qqemu.PhyMemMode:0'), 'OK');
+  // The monitor answers asynchronously.
+  let release!: (s: string) => void;
+  t.monitor = () => new Promise<string>((res) => { release = res; });
+  out.length = 0;
+  stub.receive(framePacket(`qRcmd,${Buffer.from('stop').toString('hex')}`));
+  assert.ok(!out.some((s) => s.startsWith('$')), 'no reply yet');
+  release('done\n');
+  await new Promise((r) => setImmediate(r));
+  assert.ok(out.some((s) => s.startsWith(`$${Buffer.from('done\n').toString('hex')}#`)));
+  // A target that throws: an error reply, not a dead connection.
+  t.readRegister = () => { throw new Error('boom'); };
+  assert.equal(ask('p1'), 'E0F');
+  // The guest is gone: W00, once; later stops are not reported.
+  ask('c');
+  out.length = 0;
+  stub.exited(0);
+  stub.exited(0);
+  stub.stopped({ kind: 'signal', signal: 5 });
+  assert.deepEqual(out.filter((s) => s.startsWith('$')), ['$W00#b7']);
 });

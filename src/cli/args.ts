@@ -26,6 +26,19 @@ export interface RunArgs {
   dumpDtb?: string;
   /** Print the guest TLB (QEMU's `info tlb` format) on stderr when the guest exits. */
   dumpTlb: boolean;
+  /** -gdb DEV / -s: the GDB stub's socket (QEMU's chardev spelling). */
+  gdb?: string;
+  /** -S: do not start the guest until a monitor's `cont` or a debugger's continue. */
+  startPaused: boolean;
+  /** -qmp DEV (repeatable). */
+  qmp: string[];
+  /** -loadvm FILE: start from a snapshot. */
+  loadvm?: string;
+  /** -rtc base=...,clock=... */
+  rtcBaseMs?: number;
+  rtcClock?: 'host' | 'vm';
+  /** -accel tkvm,lazy-tlb=on */
+  lazyTlb: boolean;
   /** virtio-blk disks in the guest's order (vda, vdb, ...). */
   drives: DriveSpec[];
   /** A virtio console (hvc0) on the terminal. */
@@ -80,10 +93,35 @@ export function parseSize(s: string): number {
   return Math.round(parseFloat(m[1]) * unit);
 }
 
+/** QEMU's -rtc base=utc|localtime|DATE,clock=host|rt|vm (DATE: 2006-06-17T16:01:21 or 2006-06-17). */
+function parseRtc(a: RunArgs, spec: string): void {
+  for (const opt of spec.split(',')) {
+    const m = /^(base|clock|driftfix)=(.*)$/.exec(opt);
+    if (!m) throw new UsageError(`unknown -rtc option '${opt}' (base=utc|DATE, clock=host|vm)`);
+    if (m[1] === 'base') {
+      if (m[2] === 'utc' || m[2] === 'localtime') {
+        a.rtcBaseMs = undefined;
+        continue;
+      }
+      const d = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2}))?$/.exec(m[2]);
+      const ms = d ? Date.UTC(+d[1], +d[2] - 1, +d[3], +(d[4] ?? 0), +(d[5] ?? 0), +(d[6] ?? 0)) : NaN;
+      if (!d || Number.isNaN(ms)) throw new UsageError(`invalid -rtc base '${m[2]}' (utc, or a date like 2006-06-17T16:01:21)`);
+      a.rtcBaseMs = ms;
+    } else if (m[1] === 'clock') {
+      if (m[2] === 'host' || m[2] === 'rt') a.rtcClock = 'host';
+      else if (m[2] === 'vm') a.rtcClock = 'vm';
+      else throw new UsageError(`invalid -rtc clock '${m[2]}' (host, rt or vm)`);
+    } else if (m[2] !== 'none' && m[2] !== 'slew') {
+      throw new UsageError(`invalid -rtc driftfix '${m[2]}'`);
+    }
+  }
+}
+
 export function parseRunArgs(argv: string[]): RunArgs {
   const a: RunArgs = {
     machine: 'ppce500', cpu: 'e500mc', ramBytes: 128 * 1024 * 1024, append: '', nographic: false,
-    serial: 'stdio', monitor: 'none', noReboot: false, trace: new Set(), dumpTlb: false,
+    serial: 'stdio', monitor: 'default', noReboot: false, trace: new Set(), dumpTlb: false,
+    startPaused: false, qmp: [], lazyTlb: false,
     drives: [], virtioConsole: false, virtioRng: false, panicAction: 'exit-failure', noShutdown: false,
   };
   let panicAction: PanicAction | undefined;
@@ -136,6 +174,22 @@ export function parseRunArgs(argv: string[]): RunArgs {
         break;
       }
       case '-dump-tlb': a.dumpTlb = true; break;
+      case '-s': a.gdb = 'tcp::1234'; break;
+      case '-gdb': a.gdb = value(raw); break;
+      case '-S': a.startPaused = true; break;
+      case '-qmp': a.qmp.push(value(raw)); break;
+      case '-loadvm': a.loadvm = value(raw); break;
+      case '-rtc': parseRtc(a, value(raw)); break;
+      case '-accel': {
+        const [name, ...opts] = value(raw).split(',');
+        if (name !== 'tkvm' && name !== 'kvm') throw new UsageError(`unsupported accelerator '${name}' (tkvm is the only one; kvm is accepted as its name)`);
+        for (const o of opts) {
+          const m = /^lazy-tlb=(on|off)$/.exec(o);
+          if (!m) throw new UsageError(`unknown -accel option '${o}' (known: lazy-tlb=on|off)`);
+          a.lazyTlb = m[1] === 'on';
+        }
+        break;
+      }
       case '-drive': {
         let d: DriveSpec;
         try {
@@ -218,11 +272,14 @@ export function parseRunArgs(argv: string[]): RunArgs {
   }
   if (a.machine !== 'ppce500') throw new UsageError(`unsupported machine '${a.machine}' (only ppce500)`);
   if (a.cpu !== 'e500mc') throw new UsageError(`unsupported cpu '${a.cpu}' (only e500mc)`);
+  if (a.serial === 'null') a.serial = 'none';
   if (a.serial !== 'stdio' && a.serial !== 'mon:stdio' && a.serial !== 'none') {
     throw new UsageError(`unsupported -serial '${a.serial}' (stdio, mon:stdio or none)`);
   }
-  if (a.monitor !== 'none') throw new UsageError(`unsupported -monitor '${a.monitor}' (only none)`);
+  if (!['default', 'none', 'stdio'].includes(a.monitor)) throw new UsageError(`unsupported -monitor '${a.monitor}' (stdio or none)`);
+  if (a.gdb === 'none') a.gdb = undefined;
   if (!a.kernel && !a.bios) throw new UsageError('nothing to run: give -kernel or -bios');
+  if (a.monitor === 'stdio' && a.serial === 'mon:stdio') throw new UsageError('-monitor stdio and -serial mon:stdio both want stdio (use one)');
   if (a.initrd !== undefined && !a.kernel) throw new UsageError('-initrd needs -kernel (as in QEMU)');
   return a;
 }

@@ -2,13 +2,17 @@
 // The tkvm command line.
 
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:net';
+import { basename, dirname, relative, resolve } from 'node:path';
 import { ImageError } from '../vmm/loaders/elf.js';
 import { boot, type BootOptions, type InputFile } from '../vmm/loaders/boot.js';
 import { Ppce500 } from '../vmm/machine/ppce500.js';
+import { Session, type SessionHost } from '../vmm/machine/session.js';
+import { Hmp, HMP_BANNER, HMP_PROMPT } from '../vmm/monitor/hmp.js';
 import { NodeConsole } from '../platform/node/console.js';
+import { ChardevError, describe, listen, parseSocketSpec, serveGdb, serveQmp, shutdown } from '../platform/node/servers.js';
+import { readSnapshotFile, writeSnapshotFile, zlibCodec } from '../platform/node/snapshot-io.js';
 import { parseRunArgs, UsageError, type RunArgs } from './args.js';
-import { Cap } from '../kvm/index.js';
-import { GuestTlbView } from '../vmm/debug/tlb.js';
 import { imagesCommand } from './images/command.js';
 import { ImagesError, Progress } from './images/host.js';
 import { cacheDir } from './images/paths.js';
@@ -16,11 +20,13 @@ import { cachedUboot, fetchUboot } from './images/uboot.js';
 import { FileStorage, StorageError } from '../platform/node/file-storage.js';
 
 const USAGE = `usage: tkvm run [-M ppce500] [-cpu e500mc] [-m SIZE] [-bios FILE] [-kernel FILE] [-initrd FILE]
-                [-append ARGS] [-dtb FILE] [-nographic] [-serial stdio] [-monitor none]
+                [-append ARGS] [-dtb FILE] [-nographic] [-serial stdio|mon:stdio|none] [-monitor stdio|none]
                 [-drive file=DISK[,format=raw][,if=virtio][,readonly=on]]
                 [-device virtio-serial-device|virtio-rng-device|virtio-blk-device,drive=ID]
                 [-action panic=exit-failure|shutdown|pause|none] [-no-shutdown]
-                [-no-reboot] [-icount N] [-d mmio,int,exit] [-dump-tlb]
+                [-no-reboot] [-icount N] [-rtc base=DATE,clock=host|vm] [-accel tkvm,lazy-tlb=on]
+                [-s] [-gdb tcp:[HOST]:PORT] [-S] [-qmp tcp:[HOST]:PORT,server[,wait=off]] [-loadvm FILE]
+                [-d mmio,int,exit] [-dump-tlb]
        tkvm demo [run options]     Debian's U-Boot at its prompt
        tkvm images uboot|linux [--check] [--cache-dir DIR]   guest images (tkvm images --help)
        tkvm --help | --version`;
@@ -64,81 +70,130 @@ async function run(args: RunArgs): Promise<number> {
     dtb: args.dtb !== undefined ? readInput(args.dtb, 'device tree') : undefined,
     bootargs: args.append,
   };
+  // Sockets are parsed up front too (a bad -gdb or -qmp is a usage error).
+  const gdbSpec = args.gdb !== undefined ? parseSocketSpec(args.gdb, '-gdb', true) : null;
+  const qmpSpecs = args.qmp.map((q) => parseSocketSpec(q, '-qmp', false));
   const drives = openDrives(args);
-  let quit = false;
-  let wakePaused: (() => void) | null = null;
+  const log = (line: string) => process.stderr.write(`tkvm: ${line}\n`);
+  const trace = args.trace.has('mmio') ? log : undefined;
+  const traceInt = args.trace.has('int') ? log : undefined;
+  const traceExit = args.trace.has('exit') ? log : undefined;
+
+  // The monitor is on the console with -monitor stdio, -serial mon:stdio, or (as
+  // QEMU's -nographic) by default; -monitor none leaves it out.
+  const monitorOnConsole = args.monitor === 'stdio' || args.serial === 'mon:stdio' || args.monitor === 'default';
+  let hmp: Hmp | null = null;
+  let session: Session | null = null;
   let inputTo = initialInput(args);
   const console_ = new NodeConsole({
-    quit: () => { quit = true; m?.request('poweroff'); wakePaused?.(); },
+    quit: () => session?.quit(),
     // Ctrl-A C: QEMU's way of moving a shared terminal's input to the next device.
     switchInput: args.virtioConsole ? () => {
       inputTo = inputTo === 'serial' ? 'virtio' : 'serial';
-      if (m !== null) m.inputTo = inputTo;
+      if (session !== null) session.machine.inputTo = inputTo;
       return inputTo === 'serial' ? 'the serial port (ttyS0)' : 'the virtio console (hvc0)';
     } : undefined,
+  }, {
+    monitor: monitorOnConsole ? {
+      banner: HMP_BANNER, prompt: HMP_PROMPT,
+      execute: (line) => (hmp !== null ? hmp.execute(line) : Promise.resolve('')),
+      active: () => session !== null && !session.ended,
+    } : undefined,
+    escapes: args.serial === 'mon:stdio',
+    monitorOnly: args.monitor === 'stdio',
   });
-  /** Stop the guest and wait for Ctrl-A X (-no-shutdown, -action panic=pause). */
-  const pause = (why: string): Promise<void> => {
-    console_.flush();
-    process.stderr.write(`tkvm: ${why}; the guest is stopped (Ctrl-A X or a signal ends tkvm)\n`);
-    return new Promise<void>((res) => { wakePaused = res; });
-  };
-  const trace = args.trace.has('mmio') ? (line: string) => process.stderr.write(`tkvm: ${line}\n`) : undefined;
-  const traceInt = args.trace.has('int') ? (line: string) => process.stderr.write(`tkvm: ${line}\n`) : undefined;
-  const traceExit = args.trace.has('exit') ? (line: string) => process.stderr.write(`tkvm: ${line}\n`) : undefined;
-  let m: Ppce500 | null = null;
-  for (;;) {
-    const output = args.serial === 'none' ? () => {} : console_.write;
-    m = new Ppce500({
-      ramBytes: args.ramBytes, output, trace, traceInt, traceExit,
+  const output = args.serial === 'none' ? () => {} : console_.write;
+  const create = (): Ppce500 => {
+    const m = new Ppce500({
+      ramBytes: args.ramBytes, output, trace, traceInt, traceExit, icount: args.icount, lazyTlb: args.lazyTlb,
+      rtc: { baseMs: args.rtcBaseMs, clock: args.rtcClock ?? (args.icount !== undefined ? 'vm' : 'host') },
       drives,
       virtioConsole: args.virtioConsole ? (bytes) => { for (const b of bytes) console_.write(b); } : undefined,
       rng: args.virtioRng ? (buf) => { globalThis.crypto.getRandomValues(buf); } : undefined,
       log: (line) => process.stderr.write(`tkvm: guest error: ${line}\n`),
     });
     m.inputTo = inputTo;
-    if (args.icount !== undefined) m.vcpu.enableCap(Cap.TKVM_ICOUNT_CLOCK, [args.icount]);
-    const info = boot(m, images);
-    if (args.dumpDtb !== undefined) {
-      try {
-        writeFileSync(args.dumpDtb, info.dtb);
-      } catch (e) {
-        throw new UsageError(`cannot write device tree to '${args.dumpDtb}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-      }
-      process.stderr.write(`tkvm: device tree dumped to ${args.dumpDtb}\n`);
-      return 0;
+    m.pullInput = () => console_.pump();
+    return m;
+  };
+
+  if (args.dumpDtb !== undefined) {
+    const info = boot(create(), images);
+    closeAll(drives);
+    try {
+      writeFileSync(args.dumpDtb, info.dtb);
+    } catch (e) {
+      throw new UsageError(`cannot write device tree to '${args.dumpDtb}': ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
-    const machine = m;
-    machine.pullInput = () => console_.pump();
-    console_.attach({ input: (b) => machine.input(b), sendBreak: () => machine.uart.receiveBreak() });
-    let ev = await m.runUntilEvent();
-    while (ev === 'panic' && args.panicAction === 'none' && !quit) ev = await m.runUntilEvent();
-    console_.flush();
-    // The TLB as the guest left it, read through the API (QEMU's `info tlb` format).
-    if (args.dumpTlb && (quit || ev !== 'reset' || args.noReboot)) process.stderr.write(new GuestTlbView(m.vcpu, m.tlbArray).dump());
-    if (quit) break;
-    if (ev === 'reset' && !args.noReboot) continue;
-    if (ev === 'error') {
-      console_.close();
-      closeAll(drives);
-      process.stderr.write(`tkvm: ${m.errorMessage}\n`);
-      return 1;
-    }
-    if (ev === 'panic') {
-      // The kernel has printed its panic message on the console by now.
-      if (args.panicAction === 'shutdown') break;
-      if (args.panicAction === 'pause') await pause('guest panicked');
-      else process.stderr.write('tkvm: guest panicked\n');
-      console_.close();
-      closeAll(drives);
-      return 1;
-    }
-    if (ev === 'poweroff' && args.noShutdown) await pause('guest powered off (-no-shutdown)');
-    break;
+    process.stderr.write(`tkvm: device tree dumped to ${args.dumpDtb}\n`);
+    return 0;
   }
-  console_.close();
-  closeAll(drives);
-  return 0;
+
+  const host: SessionHost = {
+    create,
+    boot: (m) => { boot(m, images); },
+    readFile: readSnapshotFile,
+    writeFile: writeSnapshotFile,
+    codec: zlibCodec,
+    noReboot: args.noReboot,
+    noShutdown: args.noShutdown,
+    panicAction: args.panicAction,
+    stopped: (why) => {
+      console_.flush();
+      process.stderr.write(`tkvm: ${why}; the guest is stopped (Ctrl-A X or a signal ends tkvm)\n`);
+    },
+    parentName: (child, parent) => relative(dirname(resolve(child)), resolve(parent)) || basename(parent),
+    resolveParent: (child, recorded) => resolve(dirname(resolve(child)), recorded),
+  };
+  session = new Session(host, { startPaused: args.startPaused });
+  const s = session;
+  if (args.loadvm !== undefined) {
+    try {
+      s.loadvm(args.loadvm);
+    } catch (e) {
+      closeAll(drives);
+      throw new UsageError(`-loadvm ${args.loadvm}: ${(e as Error).message}`);
+    }
+  }
+  hmp = new Hmp(s);
+
+  const servers: Server[] = [];
+  const closeEverything = () => {
+    for (const srv of servers) shutdown(srv);
+    console_.close();
+    closeAll(drives);
+  };
+  try {
+    if (gdbSpec !== null) {
+      const srv = await listen(gdbSpec.endpoint, () => {});
+      servers.push(srv);
+      serveGdb(srv, s, hmp, log);
+    }
+    const waits: Promise<void>[] = [];
+    for (const q of qmpSpecs) {
+      const srv = await listen(q.endpoint, () => {});
+      servers.push(srv);
+      const first = serveQmp(srv, s, hmp);
+      if (q.wait) {
+        log(`QMP: waiting for a connection on ${describe(q.endpoint)}`);
+        waits.push(first);
+      }
+    }
+    await Promise.all(waits);
+  } catch (e) {
+    closeEverything();
+    if (e instanceof ChardevError) throw new UsageError(e.message);
+    throw e;
+  }
+
+  console_.attach({ input: (b) => s.machine.input(b), sendBreak: () => s.machine.uart.receiveBreak() });
+  const end = await s.run();
+  console_.flush();
+  // The TLB as the guest left it, read through the API (QEMU's `info tlb` format).
+  if (args.dumpTlb) process.stderr.write(s.machine.tlbView.dump());
+  closeEverything();
+  if (end.message !== undefined) process.stderr.write(`tkvm: ${end.message}\n`);
+  return end.status;
 }
 
 function closeAll(drives: FileStorage[]): void {

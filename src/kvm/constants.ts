@@ -38,6 +38,7 @@ export const Cap = {
   USER_MEMORY: 3,
   NR_VCPUS: 9,
   NR_MEMSLOTS: 10,
+  MP_STATE: 14,
   SET_GUEST_DEBUG: 23,
   INTERNAL_ERROR_DATA: 40,
   PPC_UNSET_IRQ: 53,
@@ -75,6 +76,10 @@ export const KVM_INTERRUPT_UNSET = -2;
 export const KVM_INTERRUPT_SET_LEVEL = -3;
 
 /** Memory region flags. */
+/** struct kvm_mp_state values a Book E vCPU takes (KVM_GET/SET_MP_STATE). */
+export const KVM_MP_STATE_RUNNABLE = 0;
+export const KVM_MP_STATE_HALTED = 3;
+
 export const KVM_MEM_LOG_DIRTY_PAGES = 1 << 0;
 export const KVM_MEM_READONLY = 1 << 1;
 
@@ -192,6 +197,14 @@ export const Reg = {
   SPRG9: u64(0xba),
   DBSR: u32(0xbb),
   DEC_EXPIRY: u64(0xbe),
+  /** tkvm: the TLB0 next-victim way (MAS0[NV] after a TLB miss), set by tlbwe to TLB0. */
+  TKVM_TLB0_NV: u32(0xf002),
+  /** tkvm: the lwarx reservation (its effective address), 2^64-1 for none. */
+  TKVM_RESERVATION: u64(0xf003),
+  /** tkvm: the vCPU's instruction count, the clock of TKVM_CAP_ICOUNT_CLOCK (not listed). */
+  TKVM_ICOUNT: u64(0xf000),
+  /** tkvm: KVM_RUN exits with KVM_EXIT_INTR once TKVM_ICOUNT reaches this; 2^64-1: none (not listed). */
+  TKVM_ICOUNT_DEADLINE: u64(0xf001),
 } as const;
 
 /** KVM_REG_PPC_FPR(n). */

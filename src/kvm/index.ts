@@ -17,6 +17,7 @@ export {
 } from './run.js';
 export { KvmError, Errno, type ErrnoName } from './errors.js';
 export * from './constants.js';
+export { disassemble, disassembleText, type Disassembly } from './disasm.js';
 export { e500mcTlbParams, entryError as tlbEntryError, TLB_PARAMS_BYTES, TLB_BITMAP_BYTES } from './swtlb.js';
 export type { KvmConfigTlb, TlbSyncScope } from './swtlb.js';
 export {

@@ -19,13 +19,19 @@ import { fail } from './errors.js';
 
 export type RegValue = number | bigint;
 
+/** vCPU state kept by the API layer rather than the core. */
+export interface OneRegVcpu {
+  /** TKVM_ICOUNT_DEADLINE as a number (Infinity: none). */
+  icountDeadline: number;
+}
+
 interface RegDef {
   readonly name: string;
   /** Listed by KVM_GET_REG_LIST (write-only pseudo registers are not). */
   readonly listed: boolean;
-  get?(c: Cpu): RegValue;
+  get?(c: Cpu, x: OneRegVcpu): RegValue;
   /** Validate `v` (already checked for type and size) and return a function that applies it. */
-  check?(c: Cpu, v: RegValue): () => void;
+  check?(c: Cpu, v: RegValue, x: OneRegVcpu): () => void;
 }
 
 const DEFS = new Map<bigint, RegDef>();
@@ -214,6 +220,64 @@ def(Reg.DEC_EXPIRY, {
   },
 });
 
+const U64_MAX = 0xffffffffffffffffn;
+const safeU64 = (b: bigint, name: string): number => {
+  if (b > BigInt(Number.MAX_SAFE_INTEGER)) fail('EINVAL', `${name} ${hex(b)} is beyond the 2^53 tkvm keeps exactly`);
+  return Number(b);
+};
+def(Reg.TKVM_TLB0_NV, {
+  // The way a TLB0 miss proposes in MAS0[NV] (and ESEL); tlbwe to TLB0 sets it from MAS0[NV].
+  name: 'KVM_REG_PPC_TKVM_TLB0_NV', listed: true,
+  get: (c) => c.tlb0Nv,
+  check: (c, v) => {
+    const n = v as number;
+    if (n > 3) fail('EINVAL', `KVM_REG_PPC_TKVM_TLB0_NV ${n}: TLB0 has 4 ways`);
+    return () => { c.tlb0Nv = n; };
+  },
+});
+def(Reg.TKVM_RESERVATION, {
+  // lwarx's reservation (the core keeps its effective address, as QEMU); 2^64-1: none.
+  name: 'KVM_REG_PPC_TKVM_RESERVATION', listed: true,
+  get: (c) => (c.resv === -1 ? U64_MAX : BigInt(c.resv >>> 0)),
+  check: (c, v) => {
+    const b = v as bigint;
+    if (b !== U64_MAX && (b > 0xffffffffn || (b & 3n) !== 0n)) {
+      fail('EINVAL', `KVM_REG_PPC_TKVM_RESERVATION ${hex(b)} is not a word-aligned 32-bit effective address (or 2^64-1)`);
+    }
+    const r = b === U64_MAX ? -1 : Number(b);
+    return () => { c.resv = r; };
+  },
+});
+def(Reg.TKVM_ICOUNT, {
+  // Instructions the vCPU retired, plus, with TKVM_CAP_ICOUNT_CLOCK, those a
+  // waiting vCPU skipped to its next timer event: that clock's time. Writing
+  // it moves that clock (TB_OFFSET is kept, so TB moves too, without timer
+  // events for the time skipped). A checkpoint restores it before TB_OFFSET
+  // and DEC_EXPIRY.
+  name: 'KVM_REG_PPC_TKVM_ICOUNT', listed: false,
+  get: (c) => BigInt(c.icount),
+  check: (c, v) => {
+    const n = safeU64(v as bigint, 'KVM_REG_PPC_TKVM_ICOUNT');
+    return () => {
+      const t = c.timers;
+      t.update();
+      c.icount = n;
+      t.lastTb = t.tb();
+      c.sliceEnd = 0;
+    };
+  },
+});
+def(Reg.TKVM_ICOUNT_DEADLINE, {
+  // KVM_RUN returns KVM_EXIT_INTR once TKVM_ICOUNT has reached it; 2^64-1: none.
+  name: 'KVM_REG_PPC_TKVM_ICOUNT_DEADLINE', listed: false,
+  get: (_c, x) => (x.icountDeadline === Infinity ? U64_MAX : BigInt(x.icountDeadline)),
+  check: (_c, v, x) => {
+    const b = v as bigint;
+    const n = b === U64_MAX ? Infinity : safeU64(b, 'KVM_REG_PPC_TKVM_ICOUNT_DEADLINE');
+    return () => { x.icountDeadline = n; };
+  },
+});
+
 function lookup(id: unknown): [bigint, RegDef] {
   if (typeof id !== 'bigint') fail('EINVAL', `a register id is a bigint (KVM_REG_PPC | size | number), got ${typeof id}`);
   if (id < 0n || id > 0xffffffffffffffffn) fail('EINVAL', `register id ${String(id)} is not a u64`);
@@ -227,17 +291,17 @@ function lookup(id: unknown): [bigint, RegDef] {
   return [id, d];
 }
 
-export function getOneReg(c: Cpu, id: bigint): RegValue {
+export function getOneReg(c: Cpu, id: bigint, x: OneRegVcpu): RegValue {
   const [, d] = lookup(id);
   if (d.get === undefined) fail('EINVAL', `${d.name} is write-only`);
-  return d.get(c);
+  return d.get(c, x);
 }
 
-export function setOneReg(c: Cpu, id: bigint, value: RegValue): void {
+export function setOneReg(c: Cpu, id: bigint, value: RegValue, x: OneRegVcpu): void {
   const [rid, d] = lookup(id);
   if (d.check === undefined) fail('EINVAL', `${d.name} is read-only`);
   const v = regSize(rid) === 8 ? u64(value, d.name) : u32(value, d.name);
-  d.check(c, v)();
+  d.check(c, v, x)();
 }
 
 /** The ids KVM_GET_REG_LIST reports, in ascending order. */

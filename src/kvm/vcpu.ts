@@ -12,11 +12,11 @@ import { hex, u64 } from './check.js';
 import {
   Cap, EV_EPAPR_VENDOR_ID, EV_IDLE, EV_KVM_VENDOR_ID, EV_SUCCESS, EV_UNIMPLEMENTED, evHcallToken, ExitReason,
   InternalError, KVM_HC_FEATURES, KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES, KVM_SYNC_PPC_REGS,
-  KVMPPC_DEBUG_BREAKPOINT, KVMPPC_DEBUG_NONE, KVMPPC_DEBUG_WATCH_READ, KVMPPC_DEBUG_WATCH_WRITE, SystemEvent,
+  KVM_MP_STATE_HALTED, KVM_MP_STATE_RUNNABLE, KVMPPC_DEBUG_BREAKPOINT, KVMPPC_DEBUG_NONE, KVMPPC_DEBUG_WATCH_READ, KVMPPC_DEBUG_WATCH_WRITE, SystemEvent,
 } from './constants.js';
 import { setGuestDebug, type GuestDebug } from './debug.js';
 import { fail } from './errors.js';
-import { getOneReg, REG_LIST, setOneReg, type RegValue } from './onereg.js';
+import { getOneReg, REG_LIST, setOneReg, type OneRegVcpu, type RegValue } from './onereg.js';
 import { decodeRegs, encodeRegs, readRegs, writeRegs, type KvmRegs } from './regs.js';
 import { interruptRun, KvmRun, RunOff, RUN_SIZE, setRunLine, Word } from './run.js';
 import { getSregs, setSregs, type KvmSregs } from './sregs.js';
@@ -69,6 +69,8 @@ export class Vcpu {
   private seenWake = -1;
   /** KVM_SYNC_PPC_REGS requested for this run. */
   private syncRegsOut = false;
+  /** vCPU registers the API keeps itself (TKVM_ICOUNT_DEADLINE). */
+  private readonly regx: OneRegVcpu = { icountDeadline: Infinity };
 
   constructor(readonly id: number, readonly core: Cpu, runBuffer: SharedArrayBuffer, private readonly host: VcpuHost) {
     this.run_ = new KvmRun(runBuffer);
@@ -122,13 +124,13 @@ export class Vcpu {
   /** KVM_GET_ONE_REG: a number for a U32 id, a bigint for a U64 id. */
   getOneReg(id: bigint): RegValue {
     this.alive();
-    return getOneReg(this.core, id);
+    return getOneReg(this.core, id, this.regx);
   }
 
   /** KVM_SET_ONE_REG. */
   setOneReg(id: bigint, value: RegValue): void {
     this.alive();
-    setOneReg(this.core, id, value);
+    setOneReg(this.core, id, value, this.regx);
   }
 
   /**
@@ -175,6 +177,29 @@ export class Vcpu {
       w[2 * i + 1] = Number(v[i] >> 32n);
       w[2 * i] = Number(v[i] & 0xffffffffn);
     }
+  }
+
+  /**
+   * KVM_GET_MP_STATE (tkvm for Book E; KVM has it on x86, s390, arm64,
+   * riscv): KVM_MP_STATE_HALTED while the guest waits (`wait`, MSR[WE],
+   * EV_IDLE) for an interrupt, else KVM_MP_STATE_RUNNABLE.
+   */
+  getMpState(): { mpState: number } {
+    this.alive();
+    return { mpState: this.core.waiting ? KVM_MP_STATE_HALTED : KVM_MP_STATE_RUNNABLE };
+  }
+
+  /** KVM_SET_MP_STATE: RUNNABLE or HALTED (a checkpoint of a waiting guest restores it waiting). */
+  setMpState(s: { mpState: number }): void {
+    this.alive();
+    if (s === null || typeof s !== 'object') fail('EFAULT', 'kvm_mp_state must be an object');
+    for (const k of Object.keys(s)) if (k !== 'mpState') fail('EINVAL', `unknown field kvm_mp_state.${k}`);
+    const v = s.mpState;
+    if (v !== KVM_MP_STATE_RUNNABLE && v !== KVM_MP_STATE_HALTED) {
+      fail('EINVAL', `kvm_mp_state.mp_state ${String(v)}: a Book E vCPU is RUNNABLE (0) or HALTED (3)`);
+    }
+    this.core.waiting = v === KVM_MP_STATE_HALTED;
+    this.core.sliceEnd = 0;
   }
 
   // ---- interrupts ----
@@ -390,7 +415,16 @@ export class Vcpu {
         this.seenWake = gen;
         if (this.takeInputs()) return this.exitWith(ExitReason.INTR);
       }
-      const exit = c.execute(CHUNK);
+      let budget = CHUNK;
+      if (this.regx.icountDeadline !== Infinity) {
+        // TKVM_ICOUNT_DEADLINE: the core stops at the first block boundary at
+        // or after it (blocks depend only on the guest's code and path, so
+        // the exit point is reproducible).
+        const left = this.regx.icountDeadline - c.icount;
+        if (left <= 0) return this.exitWith(ExitReason.INTR);
+        if (left < budget) budget = left;
+      }
+      const exit = c.execute(budget);
       let handled: boolean;
       switch (exit) {
         case CoreExit.None:
@@ -445,10 +479,15 @@ export class Vcpu {
     const timers = c.timers;
     const next = timers.nextEvent();
     const clock = timers.clock;
-    if (clock instanceof InstructionClock && next !== Infinity) {
-      // Deterministic time: jump to the next event instead of sleeping.
-      c.icount = Math.max(c.icount, clock.icountAt(next));
-      return false;
+    if (clock instanceof InstructionClock) {
+      // Deterministic time: jump to the next event (or the userspace
+      // deadline, TKVM_ICOUNT_DEADLINE) instead of sleeping.
+      let target = next === Infinity ? Infinity : clock.icountAt(next);
+      if (this.regx.icountDeadline < target) target = this.regx.icountDeadline;
+      if (target !== Infinity) {
+        c.icount = Math.max(c.icount, target);
+        return false;
+      }
     }
     const ms = next === Infinity ? Infinity : clock.msUntil(next, c.icount);
     if (this.haltExit) {

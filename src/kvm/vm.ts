@@ -235,7 +235,7 @@ export class Vm implements VcpuHost {
 
 export function checkExtension(cap: number): number {
   switch (cap) {
-    case Cap.USER_MEMORY: case Cap.SET_GUEST_DEBUG: case Cap.INTERNAL_ERROR_DATA:
+    case Cap.USER_MEMORY: case Cap.MP_STATE: case Cap.SET_GUEST_DEBUG: case Cap.INTERNAL_ERROR_DATA:
     case Cap.PPC_UNSET_IRQ: case Cap.ENABLE_CAP: case Cap.PPC_IRQ_LEVEL: case Cap.PPC_BOOKE_SREGS:
     case Cap.SW_TLB: case Cap.ONE_REG: case Cap.READONLY_MEM: case Cap.PPC_BOOKE_WATCHDOG: case Cap.PPC_EPR:
     case Cap.ENABLE_CAP_VM: case Cap.CHECK_EXTENSION_VM: case Cap.IMMEDIATE_EXIT:

@@ -16,6 +16,12 @@ interface Region {
 
 export class GuestMemory {
   private regions: Region[] = [];
+  /**
+   * Called after every write through this object (device DMA), so the
+   * machine can count the pages in its next incremental snapshot (the KVM
+   * dirty log sees only the vCPU's stores).
+   */
+  onWrite: ((pa: number, len: number) => void) | null = null;
 
   addRegion(base: number, u8: Uint8Array): void {
     this.regions.push({ base, size: u8.length, u8, dv: new DataView(u8.buffer, u8.byteOffset, u8.byteLength) });
@@ -40,6 +46,7 @@ export class GuestMemory {
 
   write(pa: number, data: Uint8Array): void {
     this.slice(pa, data.length).set(data);
+    this.onWrite?.(pa, data.length);
   }
 
   u16le(pa: number): number { const r = this.region(pa, 2); return r.dv.getUint16(pa - r.base, true); }
@@ -48,6 +55,14 @@ export class GuestMemory {
     const r = this.region(pa, 8);
     return Number(r.dv.getBigUint64(pa - r.base, true));
   }
-  setU16le(pa: number, v: number): void { const r = this.region(pa, 2); r.dv.setUint16(pa - r.base, v, true); }
-  setU32le(pa: number, v: number): void { const r = this.region(pa, 4); r.dv.setUint32(pa - r.base, v >>> 0, true); }
+  setU16le(pa: number, v: number): void {
+    const r = this.region(pa, 2);
+    r.dv.setUint16(pa - r.base, v, true);
+    this.onWrite?.(pa, 2);
+  }
+  setU32le(pa: number, v: number): void {
+    const r = this.region(pa, 4);
+    r.dv.setUint32(pa - r.base, v >>> 0, true);
+    this.onWrite?.(pa, 4);
+  }
 }

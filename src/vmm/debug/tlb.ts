@@ -184,6 +184,23 @@ export class GuestTlbView {
   resetChanges(): void {
     this.pending.fill(0);
   }
+
+  /** Userspace wrote entry `i` itself (KVM_DIRTY_TLB does not report it as changed): count it as changed. */
+  markChanged(i: number): void {
+    this.pending[i >>> 3] |= 1 << (i & 7);
+  }
+
+  /**
+   * Synchronize everything and hand over the set of entries that changed
+   * since the last call (or resetChanges): KVM_DIRTY_TLB's bitmap layout.
+   * For incremental snapshots.
+   */
+  takeChanges(): Uint8Array {
+    this.syncScope();
+    const out = this.pending.slice();
+    this.pending.fill(0);
+    return out;
+  }
 }
 
 function hex16(v: number): string {

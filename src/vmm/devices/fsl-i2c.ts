@@ -24,6 +24,7 @@
 // acknowledged.
 
 import type { MmioDevice } from '../bus.js';
+import { bool, fields, int, obj, StateError, type Stateful } from '../snapshot/state.js';
 
 /** A device on the I2C bus. */
 export interface I2cDevice {
@@ -40,7 +41,7 @@ export interface I2cDevice {
 const CR_MEN = 0x80, CR_MIEN = 0x40, CR_MSTA = 0x20, CR_MTX = 0x10, CR_RSTA = 0x04;
 const SR_MCF = 0x80, SR_MBB = 0x20, SR_MAL = 0x10, SR_MIF = 0x02, SR_RXAK = 0x01;
 
-export class FslI2c implements MmioDevice {
+export class FslI2c implements MmioDevice, Stateful {
   private adr = 0;
   private fdr = 0;
   private cr = 0;
@@ -160,5 +161,37 @@ export class FslI2c implements MmioDevice {
       this.irqLevel = level;
       this.irq(level);
     }
+  }
+
+  /** The controller's registers and transfer state (the devices on the bus save their own). */
+  saveState(): unknown {
+    let target: number | null = null;
+    for (const [a, d] of this.devices) if (d === this.target) target = a;
+    return {
+      adr: this.adr, fdr: this.fdr, cr: this.cr, sr: this.sr, dr: this.dr, dfsrr: this.dfsrr,
+      expectAddress: this.expectAddress, target,
+    };
+  }
+
+  loadState(state: unknown): void {
+    const w = 'i2c';
+    const o = obj(state, w);
+    fields(o, ['adr', 'fdr', 'cr', 'sr', 'dr', 'dfsrr', 'expectAddress', 'target'], w);
+    this.adr = int(o, 'adr', 0, 0xfe, w);
+    this.fdr = int(o, 'fdr', 0, 0x3f, w);
+    this.cr = int(o, 'cr', 0, 0xff, w);
+    this.sr = int(o, 'sr', 0, 0xff, w);
+    this.dr = int(o, 'dr', 0, 0xff, w);
+    this.dfsrr = int(o, 'dfsrr', 0, 0x3f, w);
+    this.expectAddress = bool(o, 'expectAddress', w);
+    if (o.target === null) {
+      this.target = null;
+    } else {
+      const a = int(o, 'target', 0, 0x7f, w);
+      const d = this.devices.get(a);
+      if (d === undefined) throw new StateError(`${w}.target: no device at address 0x${a.toString(16)} on this bus`);
+      this.target = d;
+    }
+    this.update();
   }
 }

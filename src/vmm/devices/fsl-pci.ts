@@ -19,12 +19,13 @@
 // Configuration reads of absent devices return all ones, as on a real bus.
 
 import type { MmioDevice } from '../bus.js';
+import { bytes, fields, hexBytes, int, obj, StateError, type Stateful } from '../snapshot/state.js';
 
 export const PCI_REGS_SIZE = 0x1000;
 const CFG_ADDR = 0x000, CFG_DATA = 0x004, INT_ACK = 0x00c;
 const BAR0_SIZE = 0x100000; // 1 MiB of memory space (the CCSR window seen from PCI)
 
-export class FslPciHost implements MmioDevice {
+export class FslPciHost implements MmioDevice, Stateful {
   private cfgAddr = 0;
   /** ATMU and error registers, by offset (plain storage). */
   private readonly regs = new Map<number, number>();
@@ -134,5 +135,26 @@ export class FslPciHost implements MmioDevice {
       c[o] = b & ((mask >>> sh) & 0xff);
     }
     // Everything else is read-only (other BARs are unimplemented and read 0).
+  }
+
+  saveState(): unknown {
+    return { cfgAddr: this.cfgAddr, regs: [...this.regs].sort((a, b) => a[0] - b[0]), cfg: hexBytes(this.cfg) };
+  }
+
+  loadState(state: unknown): void {
+    const w = 'pci';
+    const o = obj(state, w);
+    fields(o, ['cfgAddr', 'regs', 'cfg'], w);
+    this.cfgAddr = int(o, 'cfgAddr', 0, 0xffffffff, w);
+    const regs = o.regs;
+    if (!Array.isArray(regs)) throw new StateError(`${w}.regs: expected an array of [offset, value]`);
+    this.regs.clear();
+    for (const r of regs) {
+      if (!Array.isArray(r) || r.length !== 2) throw new StateError(`${w}.regs: expected [offset, value] pairs`);
+      const off = int({ off: r[0] }, 'off', 0, PCI_REGS_SIZE - 4, w + '.regs');
+      if (!this.isStored(off) || (off & 3) !== 0) throw new StateError(`${w}.regs: 0x${off.toString(16)} is not a stored register`);
+      this.regs.set(off, int({ value: r[1] }, 'value', 0, 0xffffffff, w + '.regs'));
+    }
+    this.cfg.set(bytes(o, 'cfg', 256, w));
   }
 }

@@ -4,11 +4,12 @@
 // "Unknown" SoC). Other registers are reported through `unknown`.
 
 import type { MmioDevice } from '../bus.js';
+import { fields, obj, type Stateful } from '../snapshot/state.js';
 
 const PORPLLSR = 0x00, PVR = 0xa0, SVR = 0xa4, RSTCR = 0xb0;
 const RSTCR_HRESET_REQ = 0x2;
 
-export class Guts implements MmioDevice {
+export class Guts implements MmioDevice, Stateful {
   constructor(
     private readonly reset: () => void,
     private readonly pvr: number,
@@ -36,5 +37,14 @@ export class Guts implements MmioDevice {
     }
     if (size === 4 && (offset === PORPLLSR || offset === PVR || offset === SVR)) return; // read-only
     this.unknown(offset, size, true, value);
+  }
+
+  /** Nothing to keep: RSTCR acts at once, the identification registers are constants. */
+  saveState(): unknown {
+    return {};
+  }
+
+  loadState(state: unknown): void {
+    fields(obj(state, 'guts'), [], 'guts');
   }
 }

@@ -61,6 +61,7 @@
 // anything not listed are reported through `unknown`, never ignored.
 
 import type { MmioDevice } from '../bus.js';
+import { bool, fields, int, intArray, num, obj, StateError, type StateContext, type Stateful } from '../snapshot/state.js';
 
 export const MPIC_SIZE = 0x40000;
 export const MAX_CPUS = 8;
@@ -133,7 +134,7 @@ interface CpuState {
   cint: boolean;
 }
 
-export class Mpic implements MmioDevice {
+export class Mpic implements MmioDevice, Stateful {
   private readonly ivpr = new Int32Array(NUM_IRQ);
   private readonly idr = new Int32Array(NUM_IRQ);
   /** Input line levels (external and internal sources). */
@@ -555,5 +556,80 @@ export class Mpic implements MmioDevice {
     const ci = n < NUM_SOURCES ? v & ciBits : 0;
     this.idr[n] = (v & 0x80000000) | ci | (v & cpuBits);
     this.update();
+  }
+
+  // ---- snapshots ----
+
+  /** Timer start times are saved relative to the clock (`ctx.nowNs`). */
+  saveState(ctx: StateContext): unknown {
+    return {
+      ivpr: [...this.ivpr], idr: [...this.idr], line: [...this.line], edgePending: [...this.edgePending],
+      gcr: this.gcr, pir: this.pir, svr: this.svr, tfrr: this.tfrr, tcr: this.tcr, msir: [...this.msir],
+      cpus: this.cpus.map((c) => ({ ctpr: c.ctpr, inService: [...c.inService], ipiPending: c.ipiPending, int: c.int, cint: c.cint })),
+      timers: this.timers.map((t) => ({
+        base: t.base, inhibit: t.inhibit, startAgoNs: ctx.nowNs - t.startNs, stopped: t.stopped, toggle: t.toggle,
+      })),
+    };
+  }
+
+  /**
+   * Restore, drive the CPU inputs and the interrupt-delivery mode as the
+   * saved state has them, and re-arm the timers' wake-up (without firing:
+   * a timer due at the save fires at the machine's next look, as it would
+   * have without the snapshot).
+   */
+  loadState(state: unknown, ctx: StateContext): void {
+    const w = 'mpic';
+    const o = obj(state, w);
+    fields(o, ['ivpr', 'idr', 'line', 'edgePending', 'gcr', 'pir', 'svr', 'tfrr', 'tcr', 'msir', 'cpus', 'timers'], w);
+    const I32 = [-0x80000000, 0x7fffffff] as const;
+    this.ivpr.set(intArray(o, 'ivpr', NUM_IRQ, ...I32, w));
+    this.idr.set(intArray(o, 'idr', NUM_IRQ, ...I32, w));
+    this.line.set(intArray(o, 'line', NUM_SOURCES, 0, 1, w));
+    this.edgePending.set(intArray(o, 'edgePending', NUM_IRQ, 0, 1, w));
+    this.gcr = int(o, 'gcr', ...I32, w) & GCR_MODE_MASK;
+    this.pir = int(o, 'pir', 0, 0xff, w);
+    this.svr = int(o, 'svr', 0, 0xffff, w);
+    this.tfrr = int(o, 'tfrr', ...I32, w);
+    this.tcr = int(o, 'tcr', ...I32, w);
+    this.msir.set(intArray(o, 'msir', NUM_MSIR, 0, 0xffffffff, w));
+    const cpus = o.cpus;
+    if (!Array.isArray(cpus) || cpus.length !== this.numCpus) throw new StateError(`${w}.cpus: expected ${this.numCpus} CPUs`);
+    cpus.forEach((cv, k) => {
+      const cw = `${w}.cpus[${k}]`;
+      const c = obj(cv, cw);
+      fields(c, ['ctpr', 'inService', 'ipiPending', 'int', 'cint'], cw);
+      const st = this.cpus[k];
+      st.ctpr = int(c, 'ctpr', 0, 15, cw);
+      st.inService = [...intArray(c, 'inService', null, 0, NUM_IRQ - 1, cw)];
+      st.ipiPending = int(c, 'ipiPending', 0, (1 << NUM_IPI) - 1, cw);
+      st.int = bool(c, 'int', cw);
+      st.cint = bool(c, 'cint', cw);
+    });
+    const timers = o.timers;
+    if (!Array.isArray(timers) || timers.length !== NUM_TIMERS) throw new StateError(`${w}.timers: expected ${NUM_TIMERS} timers`);
+    timers.forEach((tv, k) => {
+      const tw = `${w}.timers[${k}]`;
+      const t = obj(tv, tw);
+      fields(t, ['base', 'inhibit', 'startAgoNs', 'stopped', 'toggle'], tw);
+      const tm = this.timers[k];
+      tm.base = int(t, 'base', 0, 0x7fffffff, tw);
+      tm.inhibit = bool(t, 'inhibit', tw);
+      tm.startNs = ctx.nowNs - num(t, 'startAgoNs', tw);
+      tm.stopped = int(t, 'stopped', 0, 0x7fffffff, tw);
+      tm.toggle = bool(t, 'toggle', tw);
+    });
+    for (let cpu = 0; cpu < this.numCpus; cpu++) {
+      const st = this.cpus[cpu];
+      if (st.int) this.out.int(cpu, true);
+      if (st.cint) this.out.cint(cpu, true);
+    }
+    if ((this.gcr & GCR_MODE_MASK) === GCR_MODE_PROXY) this.out.modeChanged?.(true);
+    this.update();
+    let next = Infinity;
+    for (const t of this.timers) {
+      if (!t.inhibit && t.base !== 0) next = Math.min(next, t.startNs + t.base * 1e9 / TIMER_HZ);
+    }
+    this.clock.wakeAt(next === Infinity ? null : next);
   }
 }

@@ -3,10 +3,11 @@
 // Pin n is register bit 31 - n.
 
 import type { MmioDevice } from '../bus.js';
+import { fields, int, obj, type Stateful } from '../snapshot/state.js';
 
 const GPDIR = 0x00, GPODR = 0x04, GPDAT = 0x08, GPIER = 0x0c, GPIMR = 0x10, GPICR = 0x14;
 
-export class QoriqGpio implements MmioDevice {
+export class QoriqGpio implements MmioDevice, Stateful {
   private dir = 0;
   private odr = 0;
   private dat = 0;
@@ -65,5 +66,19 @@ export class QoriqGpio implements MmioDevice {
       const bit = (0x80000000 >>> pin) >>> 0;
       if ((changed & bit) !== 0) this.pinChanged(pin, (after & bit) !== 0);
     }
+  }
+
+  saveState(): unknown {
+    return { dir: this.dir, odr: this.odr, dat: this.dat, ier: this.ier, imr: this.imr, icr: this.icr };
+  }
+
+  /** Restores the registers without driving the pins (the outputs were already at these levels). */
+  loadState(state: unknown): void {
+    const w = 'gpio';
+    const o = obj(state, w);
+    const keys = ['dir', 'odr', 'dat', 'ier', 'imr', 'icr'] as const;
+    fields(o, keys, w);
+    const v = keys.map((k) => int(o, k, 0, 0xffffffff, w));
+    [this.dir, this.odr, this.dat, this.ier, this.imr, this.icr] = v;
   }
 }

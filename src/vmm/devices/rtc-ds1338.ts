@@ -17,12 +17,13 @@
 // 24-hour mode and its oscillator never stops.
 
 import type { I2cDevice } from './fsl-i2c.js';
+import { bool, bytes, fields, hexBytes, int, num, obj, type Stateful } from '../snapshot/state.js';
 
 const bcd = (v: number) => ((Math.floor(v / 10) << 4) | (v % 10)) & 0xff;
 const unbcd = (v: number) => (v >>> 4) * 10 + (v & 0xf);
 const DAY_MS = 86_400_000;
 
-export class RtcDs1338 implements I2cDevice {
+export class RtcDs1338 implements I2cDevice, Stateful {
   private readonly ram = new Uint8Array(64);
   private ptr = 0;
   /** The next byte of a write transfer is the register pointer. */
@@ -98,5 +99,25 @@ export class RtcDs1338 implements I2cDevice {
   private latch(): void {
     this.advance();
     this.ram.set(this.base, 0);
+  }
+
+  /**
+   * `baseMs` is kept as it is, in the time scale of `nowMs` (the machine's
+   * RTC clock, which the machine restores, so a restored clock either goes on
+   * from the saved instant (guest time) or shows the host's time (host time)).
+   */
+  saveState(): unknown {
+    return { ram: hexBytes(this.ram), ptr: this.ptr, first: this.first, base: hexBytes(this.base), baseMs: this.baseMs };
+  }
+
+  loadState(state: unknown): void {
+    const w = 'rtc';
+    const o = obj(state, w);
+    fields(o, ['ram', 'ptr', 'first', 'base', 'baseMs'], w);
+    this.ram.set(bytes(o, 'ram', 64, w));
+    this.ptr = int(o, 'ptr', 0, 63, w);
+    this.first = bool(o, 'first', w);
+    this.base.set(bytes(o, 'base', 7, w));
+    this.baseMs = num(o, 'baseMs', w);
   }
 }

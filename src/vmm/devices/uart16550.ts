@@ -5,6 +5,7 @@
 // empty again by the time the guest looks).
 
 import type { MmioDevice } from '../bus.js';
+import { bool, fields, int, intArray, obj, StateError, type Stateful } from '../snapshot/state.js';
 
 const IER_RDI = 0x01, IER_THRI = 0x02, IER_RLSI = 0x04, IER_MSI = 0x08;
 const IIR_NONE = 0x01, IIR_MSI = 0x00, IIR_THRI = 0x02, IIR_RDI = 0x04, IIR_RLSI = 0x06, IIR_TIMEOUT = 0x0c;
@@ -17,13 +18,7 @@ const MSR_CTS = 0x10, MSR_DSR = 0x20, MSR_RI = 0x40, MSR_DCD = 0x80;
 const FIFO_SIZE = 16;
 const TRIGGER = [1, 4, 8, 14];
 
-export interface UartState {
-  rx: number[];
-  ier: number; lcr: number; mcr: number; lsr: number; msr: number; scr: number;
-  dll: number; dlm: number; fcr: number; thrPending: boolean;
-}
-
-export class Uart16550 implements MmioDevice {
+export class Uart16550 implements MmioDevice, Stateful {
   private rx: number[] = [];
   private ier = 0;
   private lcr = 0;
@@ -205,16 +200,31 @@ export class Uart16550 implements MmioDevice {
   }
 
   // ---- snapshots ----
-  save(): UartState {
+
+  saveState(): unknown {
     return {
       rx: [...this.rx], ier: this.ier, lcr: this.lcr, mcr: this.mcr, lsr: this.lsr, msr: this.msr,
       scr: this.scr, dll: this.dll, dlm: this.dlm, fcr: this.fcr, thrPending: this.thrPending,
     };
   }
-  load(s: UartState): void {
-    this.rx = [...s.rx];
-    this.ier = s.ier; this.lcr = s.lcr; this.mcr = s.mcr; this.lsr = s.lsr; this.msr = s.msr;
-    this.scr = s.scr; this.dll = s.dll; this.dlm = s.dlm; this.fcr = s.fcr; this.thrPending = s.thrPending;
+
+  loadState(state: unknown): void {
+    const w = 'serial';
+    const o = obj(state, w);
+    fields(o, ['rx', 'ier', 'lcr', 'mcr', 'lsr', 'msr', 'scr', 'dll', 'dlm', 'fcr', 'thrPending'], w);
+    const rx = intArray(o, 'rx', null, 0, 255, w);
+    if (rx.length > FIFO_SIZE) throw new StateError(`${w}.rx: more than ${FIFO_SIZE} bytes`);
+    this.rx = [...rx];
+    this.ier = int(o, 'ier', 0, 0x0f, w);
+    this.lcr = int(o, 'lcr', 0, 0xff, w);
+    this.mcr = int(o, 'mcr', 0, 0x1f, w);
+    this.lsr = int(o, 'lsr', 0, 0xff, w);
+    this.msr = int(o, 'msr', 0, 0xff, w);
+    this.scr = int(o, 'scr', 0, 0xff, w);
+    this.dll = int(o, 'dll', 0, 0xff, w);
+    this.dlm = int(o, 'dlm', 0, 0xff, w);
+    this.fcr = int(o, 'fcr', 0, 0xc9, w);
+    this.thrPending = bool(o, 'thrPending', w);
     this.update();
   }
 }

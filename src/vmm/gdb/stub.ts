@@ -37,7 +37,9 @@ export interface GdbTarget {
   detach(): void;
   kill(): void;
   /** `monitor` commands (qRcmd); returns the text to show. */
-  monitor?(cmd: string): string;
+  monitor?(cmd: string): string | Promise<string>;
+  /** QEMU's Qqemu.PhyMemMode: m/M address physical memory when set. */
+  physicalMemory?: boolean;
 }
 
 const SIGTRAP = 5;
@@ -63,7 +65,12 @@ export class GdbStub {
           break;
         case 'packet': {
           if (!this.noAck) this.send(Uint8Array.of(0x2b));
-          const reply = this.handle(new TextDecoder('latin1').decode(ev.data), ev.data);
+          let reply: string | null;
+          try {
+            reply = this.handle(new TextDecoder('latin1').decode(ev.data), ev.data);
+          } catch {
+            reply = 'E0F'; // the target failed: an error reply, never a dead connection
+          }
           if (reply !== null) this.reply(reply);
           break;
         }
@@ -75,9 +82,21 @@ export class GdbStub {
 
   /** The target stopped (breakpoint, step done, interrupt, exit). */
   stopped(reason: StopReason): void {
+    if (this.exitedCode !== null) return;
     this.running = false;
     this.lastStop = reason;
     this.reply(stopReply(reason));
+  }
+
+  private exitedCode: number | null = null;
+
+  /** The target is gone (the guest powered off, tkvm quits): `W` (once), as QEMU tells GDB. */
+  exited(code: number): void {
+    if (this.exitedCode !== null) return;
+    this.exitedCode = code;
+    this.running = false;
+    this.lastStop = { kind: 'exited', code };
+    this.reply(stopReply(this.lastStop));
   }
 
   private reply(s: string): void {
@@ -146,6 +165,11 @@ export class GdbStub {
           this.noAck = true;
           return null;
         }
+        if (p === 'Qqemu.PhyMemMode:1' || p === 'Qqemu.PhyMemMode:0') {
+          if (!('physicalMemory' in t)) return '';
+          t.physicalMemory = p.endsWith('1');
+          return 'OK';
+        }
         return '';
       case 'v': return this.vPacket(p);
       default: return '';
@@ -175,7 +199,7 @@ export class GdbStub {
     return this.target.setBreakpoint(kind, addr, len, m[1] === 'Z') ? 'OK' : 'E0E';
   }
 
-  private query(p: string): string {
+  private query(p: string): string | null {
     if (p.startsWith('qSupported')) {
       return 'PacketSize=4000;qXfer:features:read+;swbreak+;hwbreak+;vContSupported+;QStartNoAckMode+';
     }
@@ -194,12 +218,20 @@ export class GdbStub {
       const chunk = xml.slice(off, off + len);
       return (off + len >= xml.length ? 'l' : 'm') + chunk;
     }
+    if (p === 'qqemu.PhyMemMode') {
+      if (!('physicalMemory' in this.target)) return '';
+      return this.target.physicalMemory ? '1' : '0';
+    }
     if (p.startsWith('qRcmd,')) {
       const cmd = fromHex(p.slice(6));
       if (cmd === null) return 'E01';
       const out = this.target.monitor?.(new TextDecoder().decode(cmd));
       if (out === undefined) return '';
-      return out === '' ? 'OK' : toHex(new TextEncoder().encode(out.endsWith('\n') ? out : out + '\n'));
+      const encode = (o: string) => (o === '' ? 'OK' : toHex(new TextEncoder().encode(o.endsWith('\n') ? o : o + '\n')));
+      if (typeof out === 'string') return encode(out);
+      // The answer comes later (a monitor command that waits, e.g. stop).
+      out.then((o) => this.reply(encode(o)), (e: unknown) => this.reply(encode(`Error: ${(e as Error)?.message ?? String(e)}`)));
+      return null;
     }
     return '';
   }

@@ -3,6 +3,7 @@
 
 import type { VirtioBackend, VirtioContext } from './mmio.js';
 import { readFromChain, writeToChain } from './queue.js';
+import { intArray, StateError } from '../../snapshot/state.js';
 
 export const VIRTIO_ID_CONSOLE = 3;
 const RECEIVEQ = 0, TRANSMITQ = 1;
@@ -18,6 +19,16 @@ export class VirtioConsole implements VirtioBackend {
 
   reset(): void {
     this.pending = [];
+  }
+
+  /** Host input the driver had no buffers for yet. */
+  saveState(): unknown {
+    return [...this.pending];
+  }
+
+  loadState(state: unknown): void {
+    if (!Array.isArray(state)) throw new StateError('virtio-console: expected the pending input bytes');
+    this.pending = [...intArray({ pending: state }, 'pending', null, 0, 255, 'virtio-console')];
   }
 
   /** Host input for the guest; delivered as soon as the driver has buffers. */

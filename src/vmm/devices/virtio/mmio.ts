@@ -7,6 +7,7 @@
 
 import type { MmioDevice } from '../../bus.js';
 import { GuestMemoryError, type GuestMemory } from '../../guest-memory.js';
+import { bool, fields, int, obj, str, StateError, type Stateful } from '../../snapshot/state.js';
 import { Virtqueue, VirtqueueError } from './queue.js';
 
 export const VIRTIO_F_VERSION_1 = 1n << 32n;
@@ -44,6 +45,9 @@ export interface VirtioBackend {
   /** The driver finished initialization (DRIVER_OK) with these features. */
   activate?(ctx: VirtioContext, features: bigint): void;
   reset(): void;
+  /** Snapshots: the backend's own state (e.g. input not yet delivered); none if absent. */
+  saveState?(): unknown;
+  loadState?(state: unknown): void;
 }
 
 function bswap(v: number, size: number): number {
@@ -54,7 +58,7 @@ function bswap(v: number, size: number): number {
   }
 }
 
-export class VirtioMmio implements MmioDevice, VirtioContext {
+export class VirtioMmio implements MmioDevice, VirtioContext, Stateful {
   readonly queues: Virtqueue[];
   private status = 0;
   private deviceFeaturesSel = 0;
@@ -243,5 +247,67 @@ export class VirtioMmio implements MmioDevice, VirtioContext {
     const becameOk = (v & STATUS_DRIVER_OK) !== 0 && (this.status & STATUS_DRIVER_OK) === 0;
     this.status = (v & 0xff) | (this.status & STATUS_NEEDS_RESET);
     if (becameOk) this.guarded(() => this.backend.activate?.(this, this.driverFeatures));
+  }
+
+  // ---- snapshots ----
+
+  /**
+   * The transport's registers and each queue's setup and position (the last
+   * available index consumed, the used index): requests are served
+   * synchronously, so nothing is in flight between two exits, and a restored
+   * device goes on from exactly the next request. The backend adds its own.
+   */
+  saveState(): unknown {
+    return {
+      deviceId: this.backend.deviceId,
+      status: this.status, deviceFeaturesSel: this.deviceFeaturesSel, driverFeaturesSel: this.driverFeaturesSel,
+      driverFeatures: this.driverFeatures.toString(16), queueSel: this.queueSel,
+      interruptStatus: this.interruptStatus, configGeneration: this.configGeneration,
+      queues: this.queues.map((q) => ({
+        num: q.num, ready: q.ready, descAddr: q.descAddr, availAddr: q.availAddr, usedAddr: q.usedAddr,
+        lastAvail: q.lastAvail, usedIdx: q.usedIdx,
+      })),
+      backend: this.backend.saveState?.() ?? null,
+    };
+  }
+
+  loadState(state: unknown): void {
+    const w = `virtio device ${this.backend.deviceId}`;
+    const o = obj(state, w);
+    fields(o, ['deviceId', 'status', 'deviceFeaturesSel', 'driverFeaturesSel', 'driverFeatures', 'queueSel',
+      'interruptStatus', 'configGeneration', 'queues', 'backend'], w);
+    const id = int(o, 'deviceId', 0, 0xffff, w);
+    if (id !== this.backend.deviceId) throw new StateError(`${w}: the snapshot has virtio device ${id} here`);
+    this.status = int(o, 'status', 0, 0xff, w);
+    this.deviceFeaturesSel = int(o, 'deviceFeaturesSel', 0, 0xffffffff, w);
+    this.driverFeaturesSel = int(o, 'driverFeaturesSel', 0, 0xffffffff, w);
+    const f = str(o, 'driverFeatures', w);
+    if (!/^[0-9a-f]{1,16}$/.test(f)) throw new StateError(`${w}.driverFeatures: expected hex`);
+    this.driverFeatures = BigInt('0x' + f);
+    this.queueSel = int(o, 'queueSel', 0, 0xffffffff, w);
+    this.interruptStatus = int(o, 'interruptStatus', 0, INT_USED | INT_CONFIG, w);
+    this.configGeneration = int(o, 'configGeneration', 0, 0xffffffff, w);
+    const qs = o.queues;
+    if (!Array.isArray(qs) || qs.length !== this.queues.length) throw new StateError(`${w}.queues: expected ${this.queues.length} queues`);
+    qs.forEach((qv, k) => {
+      const qw = `${w}.queues[${k}]`;
+      const qo = obj(qv, qw);
+      fields(qo, ['num', 'ready', 'descAddr', 'availAddr', 'usedAddr', 'lastAvail', 'usedIdx'], qw);
+      const q = this.queues[k];
+      const num = int(qo, 'num', 0, q.maxSize, qw);
+      if ((num & (num - 1)) !== 0) throw new StateError(`${qw}.num: ${num} is not a power of 2`);
+      q.num = num;
+      q.ready = bool(qo, 'ready', qw);
+      q.descAddr = int(qo, 'descAddr', 0, Number.MAX_SAFE_INTEGER, qw);
+      q.availAddr = int(qo, 'availAddr', 0, Number.MAX_SAFE_INTEGER, qw);
+      q.usedAddr = int(qo, 'usedAddr', 0, Number.MAX_SAFE_INTEGER, qw);
+      q.lastAvail = int(qo, 'lastAvail', 0, 0xffff, qw);
+      q.usedIdx = int(qo, 'usedIdx', 0, 0xffff, qw);
+    });
+    if (o.backend !== null) {
+      if (this.backend.loadState === undefined) throw new StateError(`${w}: the snapshot has backend state this device does not keep`);
+      this.backend.loadState(o.backend);
+    }
+    this.updateIrq();
   }
 }
