@@ -1,13 +1,14 @@
 // `npm run bench`: every benchmark, tkvm and QEMU side by side in one run
 // (only ratios measured together mean anything on a shared machine).
 //   npm run bench                 all of them
-//   npm run bench -- lcg uboot    a selection (lcg, uboot, linux, api)
+//   npm run bench -- lcg uboot    a selection (lcg, uboot, linux, api, snapshot)
 //   npm run bench -- --quick      shorter runs
 import { formatApi, benchApi } from './api.js';
 import { haveQemu } from './common.js';
 import { benchLcg } from './lcg.js';
 import { benchUboot, formatUboot } from './uboot.js';
 import { benchLinux, formatLinux } from './linux.js';
+import { benchSnapshot, formatSnapshot } from './snapshot.js';
 
 function fmt(n: number | undefined, digits = 1): string {
   return n === undefined ? 'n/a' : n.toFixed(digits);
@@ -31,6 +32,9 @@ const BENCHES: Record<string, (quick: boolean) => Promise<string>> = {
   async api() {
     return formatApi(await benchApi());
   },
+  async snapshot() {
+    return formatSnapshot(await benchSnapshot());
+  },
 };
 
 const TITLES: Record<string, string> = {
@@ -38,6 +42,7 @@ const TITLES: Record<string, string> = {
   uboot: "Debian U-Boot: process start to the autoboot prompt",
   linux: 'Linux 6.1 + BusyBox: process start to the shell prompt',
   api: 'Hypervisor API: MMIO exits, ioctls, TLB modes',
+  snapshot: 'Snapshots: full and incremental size and time',
 };
 
 async function main(): Promise<void> {
