@@ -27,6 +27,7 @@ import { Timers } from './timers.js';
 import { TC_MASK, TranslationCache } from './mmu/tcache.js';
 import { debugAfter, debugBefore, debugIrpt, guestDebugEnabled } from './guest-debug.js';
 import { pageInterpreter, type PageInterpreter } from './exec/interp.js';
+import { warmUp } from './exec/warmup.js';
 import { CHUNK_SHIFT, COMPILE_AFTER, MAX_COMPILES, compileChunk } from './exec/compile.js';
 
 export const enum CoreExit {
@@ -149,6 +150,7 @@ export class Cpu {
     this.tc = new TranslationCache(this);
     this.timers = new Timers(this, clock);
     this.reset();
+    warmUp(decoder);
   }
 
   /** Architected reset state (then the loader sets PC, registers and TLB). */
