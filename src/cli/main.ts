@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // The tkvm command line.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { ImageError } from '../vmm/loaders/elf.js';
-import { boot, type BootOptions, type InputFile } from '../vmm/loaders/boot.js';
+import { boot, type BootOptions } from '../vmm/loaders/boot.js';
 import { Ppce500 } from '../vmm/machine/ppce500.js';
 import { Session, type SessionHost } from '../vmm/machine/session.js';
 import { Hmp, HMP_BANNER, HMP_PROMPT } from '../vmm/monitor/hmp.js';
@@ -13,6 +13,8 @@ import { NodeConsole } from '../platform/node/console.js';
 import { ChardevError, describe, listen, parseSocketSpec, serveGdb, serveQmp, shutdown } from '../platform/node/servers.js';
 import { readSnapshotFile, writeSnapshotFile, zlibCodec } from '../platform/node/snapshot-io.js';
 import { parseRunArgs, UsageError, type RunArgs } from './args.js';
+import { readInput } from './inputs.js';
+import { lockstepCommand } from './lockstep.js';
 import { imagesCommand } from './images/command.js';
 import { ImagesError, Progress } from './images/host.js';
 import { cacheDir } from './images/paths.js';
@@ -28,19 +30,9 @@ const USAGE = `usage: tkvm run [-M ppce500] [-cpu e500mc] [-m SIZE] [-bios FILE]
                 [-s] [-gdb tcp:[HOST]:PORT] [-S] [-qmp tcp:[HOST]:PORT,server[,wait=off]] [-loadvm FILE]
                 [-d mmio,int,exit] [-dump-tlb]
        tkvm demo [run options]     Debian's U-Boot at its prompt
+       tkvm lockstep [--limit N] RUN-OPTIONS   compare with QEMU instruction by instruction
        tkvm images uboot|linux [--check] [--cache-dir DIR]   guest images (tkvm images --help)
        tkvm --help | --version`;
-
-function readInput(path: string, what: string): InputFile {
-  try {
-    return { bytes: new Uint8Array(readFileSync(path)), name: path };
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory'
-      : code === 'EACCES' ? 'permission denied' : code ?? String(e);
-    throw new UsageError(`cannot read ${what} '${path}': ${why}`);
-  }
-}
 
 /** Where console input goes first: hvc0 when it is the kernel's last console= (Linux's /dev/console). */
 function initialInput(args: RunArgs): 'serial' | 'virtio' {
@@ -221,6 +213,8 @@ async function main(argv: string[]): Promise<number> {
       return demo(rest);
     case 'images':
       return imagesCommand(rest);
+    case 'lockstep':
+      return lockstepCommand(rest);
     case '--help': case '-h': case 'help':
       process.stdout.write(USAGE + '\n');
       return 0;

@@ -82,9 +82,17 @@ export class Timers {
    * (Book E), so errant code cannot disable the watchdog reset.
    */
   writeTcr(v: number): void {
-    this.update();
     const wrc = 3 << TCR.WRC_SHIFT;
-    this.c.spr[SPR.TCR] = (v & ~wrc) | ((this.c.spr[SPR.TCR] | v) & wrc);
+    this.setTcr((v & ~wrc) | ((this.c.spr[SPR.TCR] | v) & wrc));
+  }
+
+  /**
+   * Set TCR as it is, WRC included: the hypervisor restoring a vCPU's state
+   * (KVM_SET_SREGS, ONE_REG), where a guest's mtspr keeps WRC bits once set.
+   */
+  setTcr(v: number): void {
+    this.update();
+    this.c.spr[SPR.TCR] = v;
     this.c.sliceEnd = 0;
   }
 

@@ -122,7 +122,7 @@ def(Reg.CLEAR_TSR, {
 def(Reg.TCR, {
   name: 'KVM_REG_PPC_TCR', listed: true,
   get: (c) => c.spr[SPR.TCR] >>> 0,
-  check: (c, v) => () => c.timers.writeTcr(v as number),
+  check: (c, v) => () => c.timers.setTcr(v as number),
 });
 def(Reg.TSR, {
   name: 'KVM_REG_PPC_TSR', listed: true,

@@ -302,7 +302,7 @@ export function setSregs(c: Cpu, sregs: KvmSregs): void {
     s[SPR.ESR] = n('esr');
     s[SPR.DEAR] = v.dear;
     s[SPR.VRSAVE] = n('vrsave');
-    t.writeTcr(n('tcr'));
+    t.setTcr(n('tcr'));
     if (upd(SregsUpdate.MCSR)) s[SPR.MCSR] = v.mcsr;
     if (upd(SregsUpdate.DEC)) t.writeDec(n('dec'));
     if (upd(SregsUpdate.TSR)) {

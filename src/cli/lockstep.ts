@@ -1,0 +1,172 @@
+// `tkvm lockstep [--limit N] [-v] RUN-OPTIONS`: run a guest in tkvm and in
+// QEMU side by side and compare every architected register before every
+// instruction (src/lockstep). QEMU runs with one instruction per block and
+// its CPU trace on a pipe; tkvm follows it through guest-debug single steps.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { boot, type BootOptions } from '../vmm/loaders/boot.js';
+import { Ppce500 } from '../vmm/machine/ppce500.js';
+import { Lockstep, formatDivergence } from '../lockstep/lockstep.js';
+import { TraceParser } from '../lockstep/trace.js';
+import { RULES } from '../lockstep/allowlist.js';
+import { parseRunArgs, UsageError, type RunArgs } from './args.js';
+import { readInput } from './inputs.js';
+
+export const LOCKSTEP_USAGE = `usage: tkvm lockstep [--limit N] [--quiet] [-m SIZE] (-kernel FILE | -bios FILE [-kernel FILE])
+                     [-initrd FILE] [-append ARGS] [-dtb FILE]
+  Runs the guest in tkvm and in qemu-system-ppc (-M ppce500 -cpu e500mc) in lockstep and
+  compares every architected register before every instruction. Exit status 0: the runs
+  agree (differences the allowlist explains are counted); 1: a divergence (printed).
+  --limit N   compare the first N instructions only`;
+
+export interface LockstepResult {
+  status: number;
+  report: string;
+}
+
+const QEMU = 'qemu-system-ppc';
+
+function qemuArgs(a: RunArgs, serialFile: string, traceFile: string): string[] {
+  const out = ['-M', 'ppce500', '-cpu', 'e500mc', '-m', `${a.ramBytes / (1024 * 1024)}M`,
+    '-display', 'none', '-monitor', 'none', '-serial', `file:${serialFile}`, '-no-reboot',
+    '-singlestep', '-d', 'cpu,fpu,int,nochain', '-D', traceFile];
+  if (a.bios !== undefined) out.push('-bios', a.bios);
+  if (a.kernel !== undefined) out.push('-kernel', a.kernel);
+  if (a.initrd !== undefined) out.push('-initrd', a.initrd);
+  if (a.dtb !== undefined) out.push('-dtb', a.dtb);
+  if (a.append !== '') out.push('-append', a.append);
+  return out;
+}
+
+export function parseLockstepArgs(argv: string[]): { limit: number; quiet: boolean; run: RunArgs } {
+  let limit = Infinity;
+  let quiet = false;
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const x = argv[i];
+    if (x === '--limit') {
+      const v = argv[++i];
+      if (v === undefined || !/^[1-9][0-9]*$/.test(v)) throw new UsageError('--limit needs a positive number of instructions');
+      limit = Number(v);
+    } else if (x === '--quiet' || x === '-q') {
+      quiet = true;
+    } else {
+      rest.push(x);
+    }
+  }
+  const run = parseRunArgs(rest);
+  if (run.kernel === undefined && run.bios === undefined) throw new UsageError('lockstep needs a guest: -kernel FILE or -bios FILE');
+  const unsupported: [boolean, string][] = [
+    [run.drives.length > 0 || run.virtioConsole || run.virtioRng, 'virtio devices'],
+    [run.gdb !== undefined || run.startPaused, 'the gdb stub'], [run.loadvm !== undefined, '-loadvm'],
+    [run.icount !== undefined, '-icount (lockstep keeps time itself)'], [run.lazyTlb, '-accel'],
+  ];
+  for (const [bad, what] of unsupported) if (bad) throw new UsageError(`lockstep does not take ${what}`);
+  return { limit, quiet, run };
+}
+
+export async function lockstepCommand(argv: string[]): Promise<number> {
+  const opts = parseLockstepArgs(argv);
+  const r = await runLockstep(opts.run, opts.limit, opts.quiet ? () => {} : (s) => process.stderr.write(s));
+  process.stdout.write(r.report);
+  return r.status;
+}
+
+/** Run a guest in lockstep; `progress` gets occasional status text. */
+export async function runLockstep(a: RunArgs, limit: number, progress: (s: string) => void): Promise<LockstepResult> {
+  if (spawnSync(QEMU, ['--version']).status !== 0) throw new UsageError(`lockstep needs ${QEMU} (apt-get install qemu-system-ppc)`);
+  const images: BootOptions = {
+    bios: a.bios !== undefined ? readInput(a.bios, 'firmware') : undefined,
+    kernel: a.kernel !== undefined ? readInput(a.kernel, 'kernel') : undefined,
+    initrd: a.initrd !== undefined ? readInput(a.initrd, 'initrd') : undefined,
+    dtb: a.dtb !== undefined ? readInput(a.dtb, 'device tree') : undefined,
+    bootargs: a.append,
+  };
+  const tkvmOut: number[] = [];
+  const m = new Ppce500({ ramBytes: a.ramBytes, output: (b) => { tkvmOut.push(b); }, icount: 0, rtc: { clock: 'vm' } });
+  boot(m, images);
+  m.zeroTimeBase();
+  const ls = new Lockstep(m);
+
+  const dir = mkdtempSync(join(tmpdir(), 'tkvm-lockstep-'));
+  const serialFile = join(dir, 'serial.txt');
+  // The trace goes through a named pipe: QEMU waits while tkvm catches up.
+  const traceFile = join(dir, 'trace');
+  if (spawnSync('mkfifo', [traceFile]).status !== 0) throw new UsageError(`cannot make a named pipe in ${dir}`);
+  const qemu = spawn(QEMU, qemuArgs(a, serialFile, traceFile), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const trace = createReadStream(traceFile, { highWaterMark: 1 << 20 });
+  let qemuErr = '';
+  qemu.stderr.setEncoding('utf8');
+  qemu.stderr.on('data', (s: string) => { qemuErr += s; });
+  const parser = new TraceParser((rec) => ls.push(rec));
+  const started = performance.now();
+  let lastProgress = started;
+  let stopped = false;
+  /** Stopped before QEMU's guest ended (--limit or a divergence). */
+  let cutShort = false;
+  const stop = (): void => {
+    if (!stopped) { stopped = true; qemu.kill('SIGKILL'); trace.destroy(); }
+  };
+  try {
+    for await (const chunk of trace) {
+      parser.push(chunk as Uint8Array);
+      if (ls.divergence !== null || ls.stats.records >= limit) { cutShort = true; stop(); break; }
+      const now = performance.now();
+      if (now - lastProgress > 2000) {
+        lastProgress = now;
+        progress(`lockstep: ${ls.stats.records} instructions compared\r`);
+      }
+    }
+    const code: number | null = await new Promise((res) => {
+      if (qemu.exitCode !== null || qemu.signalCode !== null) res(qemu.exitCode);
+      else qemu.once('close', (c) => res(c));
+    });
+    if (!cutShort) {
+      parser.end();
+      ls.finish();
+      if (code !== 0 && ls.divergence === null) {
+        return { status: 2, report: `tkvm: QEMU failed (status ${code}): ${qemuErr.trim().split('\n')[0] ?? ''}\n` };
+      }
+    }
+  } finally {
+    stop();
+    progress('\x1b[K');
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const s = ls.stats;
+  const lines: string[] = [];
+  let status = 0;
+  if (ls.divergence !== null) {
+    lines.push(formatDivergence(ls.divergence));
+    status = 1;
+  } else {
+    const complete = !cutShort;
+    if (complete && !ls.poweredOff) {
+      lines.push(`QEMU's guest stopped but tkvm's did not power off (tkvm at 0x${(m.vcpu.getRegs().pc >>> 0).toString(16)}, ` +
+        `QEMU's last instruction at 0x${ls.lastPc.toString(16)}, last event ${ls.lastEvent})`);
+      status = 1;
+    } else if (ls.afterPowerOff > 16) {
+      lines.push(`tkvm's guest powered off ${ls.afterPowerOff} instructions before QEMU's`);
+      status = 1;
+    }
+    const qemuSerial = (() => { try { return readFileSync(serialFile); } catch { return Buffer.alloc(0); } })();
+    const same = Buffer.compare(qemuSerial, Buffer.from(tkvmOut)) === 0;
+    if (complete && !same) {
+      lines.push('the console output differs:', `  QEMU: ${JSON.stringify(qemuSerial.toString('latin1').slice(-200))}`,
+        `  tkvm: ${JSON.stringify(Buffer.from(tkvmOut).toString('latin1').slice(-200))}`);
+      status = 1;
+    }
+    lines.push(`no divergence in ${s.records} instructions${complete ? ' (the whole run)' : ' (--limit)'}` +
+      `${complete && same ? ', same console output' : ''}`);
+  }
+  lines.push(`${s.steps} tkvm steps, ${s.reentries} re-entered records, ${s.timeEvents} timer events adopted, ` +
+    `${seconds.toFixed(1)} s`);
+  for (const [id, n] of s.allowed) {
+    lines.push(`allowed ${id} x${n}: ${RULES.find((r) => r.id === id)?.why ?? ''}`);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return { status, report: lines.join('\n') + '\n' };
+}
