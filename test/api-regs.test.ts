@@ -209,6 +209,16 @@ test('ONE_REG values reach the guest, and the timer registers behave', () => {
   assert.equal(t.vcpu.getOneReg(Reg.TSR), 0x04000000);
   t.vcpu.setOneReg(Reg.TCR, 0x04400000);
   assert.equal(t.vcpu.getSregs().e.tcr, 0x04400000);
+  // The hypervisor sets TCR as given, WRC included (only the guest's mtspr keeps WRC once set).
+  t.vcpu.setOneReg(Reg.TCR, 0x30000000);
+  t.vcpu.setOneReg(Reg.TCR, 0x04400000);
+  assert.equal(t.vcpu.getOneReg(Reg.TCR), 0x04400000, 'ONE_REG clears TCR[WRC]');
+  const sr = t.vcpu.getSregs();
+  sr.e.tcr = 0x10000000;
+  t.vcpu.setSregs(sr);
+  sr.e.tcr = 0;
+  t.vcpu.setSregs(sr);
+  assert.equal(t.vcpu.getSregs().e.tcr, 0, 'KVM_SET_SREGS clears TCR[WRC]');
 
   // TB_OFFSET moves the time base; DEC_EXPIRY is in time-base ticks.
   const off = t.vcpu.getOneReg(Reg.TB_OFFSET) as bigint;

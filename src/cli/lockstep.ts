@@ -15,12 +15,14 @@ import { RULES } from '../lockstep/allowlist.js';
 import { parseRunArgs, UsageError, type RunArgs } from './args.js';
 import { readInput } from './inputs.js';
 
-export const LOCKSTEP_USAGE = `usage: tkvm lockstep [--limit N] [--quiet] [-m SIZE] (-kernel FILE | -bios FILE [-kernel FILE])
+export const LOCKSTEP_USAGE = `usage: tkvm lockstep [--limit N] [--quiet] [--examples] [-m SIZE] (-kernel FILE | -bios FILE [-kernel FILE])
                      [-initrd FILE] [-append ARGS] [-dtb FILE]
   Runs the guest in tkvm and in qemu-system-ppc (-M ppce500 -cpu e500mc) in lockstep and
   compares every architected register before every instruction. Exit status 0: the runs
   agree (differences the allowlist explains are counted); 1: a divergence (printed).
-  --limit N   compare the first N instructions only`;
+  --limit N    compare the first N instructions only
+  --examples   show the first instances of each allowed difference
+  --quiet      no progress on stderr`;
 
 export interface LockstepResult {
   status: number;
@@ -41,9 +43,10 @@ function qemuArgs(a: RunArgs, serialFile: string, traceFile: string): string[] {
   return out;
 }
 
-export function parseLockstepArgs(argv: string[]): { limit: number; quiet: boolean; run: RunArgs } {
+export function parseLockstepArgs(argv: string[]): { limit: number; quiet: boolean; examples: boolean; run: RunArgs } {
   let limit = Infinity;
   let quiet = false;
+  let examples = false;
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i];
@@ -53,6 +56,8 @@ export function parseLockstepArgs(argv: string[]): { limit: number; quiet: boole
       limit = Number(v);
     } else if (x === '--quiet' || x === '-q') {
       quiet = true;
+    } else if (x === '--examples') {
+      examples = true;
     } else {
       rest.push(x);
     }
@@ -65,18 +70,22 @@ export function parseLockstepArgs(argv: string[]): { limit: number; quiet: boole
     [run.icount !== undefined, '-icount (lockstep keeps time itself)'], [run.lazyTlb, '-accel'],
   ];
   for (const [bad, what] of unsupported) if (bad) throw new UsageError(`lockstep does not take ${what}`);
-  return { limit, quiet, run };
+  return { limit, quiet, examples, run };
 }
 
 export async function lockstepCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(LOCKSTEP_USAGE + '\n');
+    return 0;
+  }
   const opts = parseLockstepArgs(argv);
-  const r = await runLockstep(opts.run, opts.limit, opts.quiet ? () => {} : (s) => process.stderr.write(s));
+  const r = await runLockstep(opts.run, opts.limit, opts.quiet ? () => {} : (s) => process.stderr.write(s), opts.examples);
   process.stdout.write(r.report);
   return r.status;
 }
 
 /** Run a guest in lockstep; `progress` gets occasional status text. */
-export async function runLockstep(a: RunArgs, limit: number, progress: (s: string) => void): Promise<LockstepResult> {
+export async function runLockstep(a: RunArgs, limit: number, progress: (s: string) => void, examples = false): Promise<LockstepResult> {
   if (spawnSync(QEMU, ['--version']).status !== 0) throw new UsageError(`lockstep needs ${QEMU} (apt-get install qemu-system-ppc)`);
   const images: BootOptions = {
     bios: a.bios !== undefined ? readInput(a.bios, 'firmware') : undefined,
@@ -148,7 +157,7 @@ export async function runLockstep(a: RunArgs, limit: number, progress: (s: strin
       lines.push(`QEMU's guest stopped but tkvm's did not power off (tkvm at 0x${(m.vcpu.getRegs().pc >>> 0).toString(16)}, ` +
         `QEMU's last instruction at 0x${ls.lastPc.toString(16)}, last event ${ls.lastEvent})`);
       status = 1;
-    } else if (ls.afterPowerOff > 16) {
+    } else if (ls.afterPowerOff > 256) {
       lines.push(`tkvm's guest powered off ${ls.afterPowerOff} instructions before QEMU's`);
       status = 1;
     }
@@ -163,9 +172,10 @@ export async function runLockstep(a: RunArgs, limit: number, progress: (s: strin
       `${complete && same ? ', same console output' : ''}`);
   }
   lines.push(`${s.steps} tkvm steps, ${s.reentries} re-entered records, ${s.timeEvents} timer events adopted, ` +
-    `${seconds.toFixed(1)} s`);
+    `last instruction at 0x${ls.lastPc.toString(16)}, ${seconds.toFixed(1)} s`);
   for (const [id, n] of s.allowed) {
     lines.push(`allowed ${id} x${n}: ${RULES.find((r) => r.id === id)?.why ?? ''}`);
+    if (examples) for (const e of s.examples.get(id) ?? []) lines.push(`    ${e}`);
   }
   rmSync(dir, { recursive: true, force: true });
   return { status, report: lines.join('\n') + '\n' };

@@ -66,9 +66,10 @@ function adoptQemuRegisters(m: RuleMachine, c: RuleContext): void {
 }
 
 /** Store bytes at a guest effective address as QEMU did (through tkvm's current translation). */
-function storeAsQemu(m: RuleMachine, ea: number, bytes: Uint8Array): void {
+function storeAsQemu(m: RuleMachine, c: RuleContext, ea: number, bytes: Uint8Array): void {
+  const as1 = (c.prev![F.msr] & MSR_DS) !== 0, pid = c.prev![F.pid];
   for (let i = 0; i < bytes.length; i++) {
-    const t = m.vcpu.translate((ea + i) >>> 0);
+    const t = m.vcpu.translate(BigInt((ea + i) >>> 0) | (BigInt(pid & 0xff) << 32n) | (as1 ? 1n << 40n : 0n));
     if (t.valid) m.writePhys(t.physicalAddress, bytes.subarray(i, i + 1));
   }
 }
@@ -104,6 +105,13 @@ const KNOWN_SPRS = new Set([1, 8, 9, 22, 26, 27, 48, 54, 58, 59, 61, 62, 63, 268
 const CACHE_BLOCK_XO = [86, 470, 54, 278, 246, 1014, 982, 758];
 const CACHE_LOCKING_XO = [166, 134, 390, 486, 230]; // dcbtls dcbtstls dcblc icbtls icblc
 const MSR_ME = 0x1000;
+const MSR_DS = 0x10;
+const MSR_CE_DE_ME = 0x20000 | 0x200 | 0x1000;
+const FPSCR_FR = 0x00040000;
+const FPSCR_C = 0x00010000;
+/** Floating-point arithmetic, compare, conversion and FPSCR instructions (primary opcodes 59 and 63). */
+const isFp = (w: number | null): boolean => w !== null && (primary(w) === 59 || primary(w) === 63);
+const isXfp = (w: number | null, x: number): boolean => w !== null && primary(w) === 63 && xo(w) === x;
 const ESR_BO = 0x00020000;
 /** Registers that hold an MSR image. */
 const MSR_IMAGES = [F.msr, F.srr1, F.csrr1, F.mcsrr1];
@@ -129,6 +137,13 @@ export const RULES: Rule[] = [
     applies: () => true,
     explains: (c, d) => (d.qemu ^ d.tkvm) === MSR_ME && (d.tkvm & MSR_ME) !== 0 &&
       (MSR_IMAGES.includes(d.slot) || (isXform(c.word, 83) && d.slot === F.gpr0 + rD(c.word!))),
+  },
+  {
+    id: 'interrupt-msr-ce-de',
+    why: 'taking a base-class interrupt, QEMU clears MSR[CE] and MSR[DE]; Book E keeps CE, ME and DE for base-class ' +
+      'interrupts (and clears DE only for critical-class ones on the e500mc)',
+    applies: (c) => c.exceptions.length > 0,
+    explains: (_c, d) => d.slot === F.msr && ((d.qemu ^ d.tkvm) & ~MSR_CE_DE_ME) === 0 && (d.tkvm & ~d.qemu) !== 0 && (d.qemu & ~d.tkvm) === 0,
   },
   {
     id: 'program-srr1-flags',
@@ -199,7 +214,7 @@ export const RULES: Rule[] = [
       if (primary(w) !== 47) return;
       const bytes: number[] = [];
       for (let r = rD(w); r < 32; r++) { const v = c.prev![F.gpr0 + r]; bytes.push(v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255); }
-      storeAsQemu(m, eaD(c, w), Uint8Array.from(bytes));
+      storeAsQemu(m, c, eaD(c, w), Uint8Array.from(bytes));
     },
   },
   {
@@ -238,12 +253,37 @@ export const RULES: Rule[] = [
     explains: (c, d) => d.slot === F.gpr0 + rD(c.word!),
   },
   {
+    id: 'fpscr-fr',
+    why: 'QEMU never sets FPSCR[FR] (fraction rounded); the ISA sets it when rounding incremented the fraction ' +
+      '(tkvm\'s FR is checked against an exact reference in test/fpu-round.test.ts)',
+    applies: (c) => isFp(c.word),
+    explains: (c, d) => ((d.qemu ^ d.tkvm) >>> 0) === FPSCR_FR && (d.tkvm & FPSCR_FR) !== 0 &&
+      (d.slot === F.fpscr || (isXfp(c.word, 583) && d.slot === F.fpr0 + 2 * rD(c.word!) + 1)),
+  },
+  {
+    id: 'single-denormal-class',
+    why: 'QEMU classifies a single-precision result by its double image, so a single-precision denormal gets FPRF ' +
+      '"normal"; FPRF gives the class in the result\'s format',
+    applies: (c) => c.word !== null && (primary(c.word) === 59 || isXfp(c.word, 12)),
+    explains: (_c, d) => d.slot === F.fpscr && ((d.qemu ^ d.tkvm) >>> 0) === FPSCR_C && (d.tkvm & FPSCR_C) !== 0,
+  },
+  {
+    id: 'fpu-departures',
+    why: 'the other floating-point results where QEMU departs from the ISA (negated multiply-add rounding, frsp exponent ' +
+      'adjustment, compare class bit, fcmpo VXVC, mtfsb1 FX/NI, fres of zero, inf*0+SNaN, enabled exceptions, CR1 and SRR1 ' +
+      'on an interrupting instruction): each is matched precisely, line by line, in test/fpu-guest.test.ts; here the ' +
+      'floating-point state an FPU instruction leaves is adopted from QEMU',
+    applies: (c) => isFp(c.word),
+    explains: (c, d) => (d.slot >= F.fpr0 && d.slot < F.fpr0 + 64) || d.slot === F.fpscr || d.slot === F.cr ||
+      (d.slot === F.srr1 && ((d.qemu ^ d.tkvm) >>> 0) === 0x100000 && raised(c, ...PROGRAM)),
+  },
+  {
     id: 'dcbz-cache-inhibited',
     why: 'QEMU zeroes the block; the e500mc takes an alignment interrupt for dcbz to a write-through or cache-inhibited ' +
       'page (known QEMU divergence dcbz-cache-inhibited); QEMU\'s zeroes are written in tkvm\'s memory too',
     applies: (c) => isXform(c.word, 1014) && tkvmOnlyInterrupt(c),
     explains: () => true,
-    effect: (m, c) => { storeAsQemu(m, (eaX(c, c.word!) & ~63) >>> 0, new Uint8Array(64)); },
+    effect: (m, c) => { storeAsQemu(m, c, (eaX(c, c.word!) & ~63) >>> 0, new Uint8Array(64)); },
   },
 ];
 

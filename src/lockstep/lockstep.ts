@@ -27,6 +27,9 @@ import { adopt, explain, type Difference, type RuleContext } from './allowlist.j
 /** The time-event bits of TSR that QEMU's clock sets (ENW, WIS, DIS, FIS). */
 const TSR_TIME_BITS = 0x80000000 | 0x40000000 | 0x08000000 | 0x04000000;
 
+/** Instances of each allowlist rule kept for the report. */
+const EXAMPLES = 3;
+
 /** What tkvm's machine must offer the lockstep driver. */
 export interface SteppedMachine {
   readonly vcpu: Vcpu;
@@ -34,6 +37,8 @@ export interface SteppedMachine {
   runOnce(): { reason: number; event: string | null };
   readPhys(pa: number, len: number): Uint8Array | null;
   writePhys(pa: number, data: Uint8Array): boolean;
+  /** Fire the interrupt controller's next timer (see Ppce500.skipToDeviceTimer). */
+  skipToDeviceTimer(): boolean;
 }
 
 export interface Divergence {
@@ -54,6 +59,8 @@ export interface LockstepStats {
   steps: number;
   /** How often each allowlist rule was applied. */
   allowed: Map<string, number>;
+  /** The first few instances of each (address, instruction, differences). */
+  examples: Map<string, string[]>;
   /** Timer events adopted from QEMU. */
   timeEvents: number;
   /** Records QEMU dumped twice. */
@@ -74,7 +81,7 @@ export class Lockstep {
   get lastPc(): number { return (this.prev?.state[F.nip] ?? 0) >>> 0; }
   /** The machine event of the last step (e.g. 'poweroff'). */
   lastEvent: string | null = null;
-  readonly stats: LockstepStats = { records: 0, steps: 0, allowed: new Map(), timeEvents: 0, reentries: 0 };
+  readonly stats: LockstepStats = { records: 0, steps: 0, allowed: new Map(), examples: new Map(), timeEvents: 0, reentries: 0 };
 
   constructor(private readonly m: SteppedMachine) {
     m.vcpu.setGuestDebug({ control: 1 | 2 }); // KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP
@@ -148,8 +155,14 @@ export class Lockstep {
       }
     }
     if (isAsynchronous(excp)) {
-      if (excp !== QemuExcp.DECR && excp !== QemuExcp.FIT && excp !== QemuExcp.WDT) {
-        return this.fail(next, `QEMU took an external interrupt (${excp}); lockstep machines have no interrupt sources`);
+      if (excp === QemuExcp.EXTERNAL) {
+        // The only timed interrupt source outside the core: the MPIC's timers.
+        if (!this.m.skipToDeviceTimer()) {
+          return this.fail(next, 'QEMU took an external interrupt, and tkvm\'s interrupt controller has no timer running');
+        }
+        this.stats.timeEvents++;
+      } else if (excp !== QemuExcp.DECR && excp !== QemuExcp.FIT && excp !== QemuExcp.WDT) {
+        return this.fail(next, `QEMU took a critical interrupt (${excp}); lockstep machines have no source for it`);
       }
       this.adoptTimeEvents(next);
     }
@@ -210,7 +223,15 @@ export class Lockstep {
     const rules = explain(ctx);
     if (rules !== null) {
       adopt(this.m, ctx, rules);
-      for (const rule of rules) this.stats.allowed.set(rule.id, (this.stats.allowed.get(rule.id) ?? 0) + 1);
+      for (const rule of rules) {
+        this.stats.allowed.set(rule.id, (this.stats.allowed.get(rule.id) ?? 0) + 1);
+        const ex = this.stats.examples.get(rule.id) ?? [];
+        if (ex.length < EXAMPLES) {
+          const regs = ctx.diffs.map((d) => `${d.name} QEMU ${hex(d.qemu)} tkvm ${hex(d.tkvm)}`).join(', ');
+          ex.push(`0x${hex(pc)} ${word === null ? '?' : disassembleText(word, pc)}: ${regs}`);
+          this.stats.examples.set(rule.id, ex);
+        }
+      }
       diffs = differences(r.state, tk);
     }
     if (diffs.length === 0) return;
@@ -220,7 +241,9 @@ export class Lockstep {
   }
 
   private insnAt(pc: number): number | null {
-    const t = this.m.vcpu.translate(pc);
+    // KVM_TRANSLATE's linear address carries the PID and the address space (here MSR[IS]).
+    const r = this.m.vcpu.getRegs();
+    const t = this.m.vcpu.translate(linearAddress(pc, r.pid, (r.msr & MSR_IS) !== 0));
     if (!t.valid) return null;
     const b = this.m.readPhys(t.physicalAddress, 4);
     return b === null ? null : ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0;
@@ -259,6 +282,13 @@ function differences(q: State, t: State): Difference[] {
     if (q[i] !== t[i] && !UNCOMPARED.has(i)) out.push({ slot: i, name: slotName(i), register: registerOf(i), qemu: q[i], tkvm: t[i] });
   }
   return out;
+}
+
+const MSR_IS = 0x20;
+
+/** A KVM_TRANSLATE linear address for Book E: the EA, the PID in bits 32..39, the address space in bit 40. */
+export function linearAddress(ea: number, pid: number, as1: boolean): bigint {
+  return BigInt(ea >>> 0) | (BigInt(pid & 0xff) << 32n) | (as1 ? 1n << 40n : 0n);
 }
 
 export function hex(n: number): string {

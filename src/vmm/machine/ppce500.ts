@@ -270,7 +270,9 @@ export class Ppce500 {
    * count times 2^N (TKVM_ICOUNT), exact and reproducible; otherwise host time.
    */
   clockNs(): number {
-    if (this.icountNsPerInsn !== 0) return Number(this.vcpu.getOneReg(Reg.TKVM_ICOUNT) as bigint) * this.icountNsPerInsn;
+    if (this.icountNsPerInsn !== 0) {
+      return Number(this.vcpu.getOneReg(Reg.TKVM_ICOUNT) as bigint) * this.icountNsPerInsn + this.deviceSkipNs;
+    }
     return (this.frozenAtMs ?? performance.now()) * 1e6 - this.pausedNs;
   }
 
@@ -307,6 +309,22 @@ export class Ppce500 {
     const expiry = v.getOneReg(Reg.DEC_EXPIRY) as bigint;
     v.setOneReg(Reg.TB_OFFSET, BigInt.asUintN(64, (v.getOneReg(Reg.TB_OFFSET) as bigint) - ticks));
     v.setOneReg(Reg.DEC_EXPIRY, expiry);
+  }
+
+  /** Time the devices skipped ahead of the instruction count (skipToDeviceTimer). */
+  private deviceSkipNs = 0;
+
+  /**
+   * With -icount: move the devices' time (not the vCPU's time base) forward
+   * to the MPIC's next timer event, which then fires on the next runOnce.
+   * For tools that follow another machine's timing (tkvm lockstep adopts
+   * QEMU's interrupts). Returns false if no device timer is running.
+   */
+  skipToDeviceTimer(): boolean {
+    if (this.icountNsPerInsn === 0 || this.mpicWakeNs === Infinity) return false;
+    const now = this.clockNs();
+    if (this.mpicWakeNs > now) this.deviceSkipNs += this.mpicWakeNs - now;
+    return true;
   }
 
   /** The instruction count (TKVM_ICOUNT). */
