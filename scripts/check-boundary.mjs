@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Enforces the architecture's boundaries (run by `npm run build`):
-//  - userspace (src/vmm, src/cli, src/platform, tools) reaches the
+//  - userspace (src/vmm, src/cli, src/platform, src/lockstep, tools) reaches the
 //    hypervisor only through its public module src/kvm/index.ts, and never
 //    imports the core (tests and benchmarks are instruments and may);
 //  - the core and the API never import userspace;
@@ -56,7 +56,7 @@ for (const top of ['src', 'tools', 'bench']) {
       if (userspace && to === 'kvm' && targetRel !== 'kvm/index.js' && targetRel !== 'kvm/index.ts') {
         errors.push(`${rel}: imports '${spec}' from inside the hypervisor; only src/kvm/index.ts is public`);
       }
-      if ((from === 'core' || from === 'kvm') && ['vmm', 'cli', 'platform'].includes(to)) {
+      if ((from === 'core' || from === 'kvm') && ['vmm', 'cli', 'platform', 'lockstep'].includes(to)) {
         errors.push(`${rel}: the hypervisor imports userspace ('${spec}')`);
       }
       if (from === 'core' && to === 'kvm') errors.push(`${rel}: the core imports the API layer ('${spec}')`);

@@ -15,13 +15,14 @@ import { RULES } from '../lockstep/allowlist.js';
 import { parseRunArgs, UsageError, type RunArgs } from './args.js';
 import { readInput } from './inputs.js';
 
-export const LOCKSTEP_USAGE = `usage: tkvm lockstep [--limit N] [--quiet] [--examples] [-m SIZE] (-kernel FILE | -bios FILE [-kernel FILE])
+export const LOCKSTEP_USAGE = `usage: tkvm lockstep [--limit N] [--keep-going N] [--quiet] [--examples] [-m SIZE] (-kernel FILE | -bios FILE [-kernel FILE])
                      [-initrd FILE] [-append ARGS] [-dtb FILE]
   Runs the guest in tkvm and in qemu-system-ppc (-M ppce500 -cpu e500mc) in lockstep and
   compares every architected register before every instruction. Exit status 0: the runs
   agree (differences the allowlist explains are counted); 1: a divergence (printed).
   --limit N    compare the first N instructions only
   --examples   show the first instances of each allowed difference
+  --keep-going N  report up to N divergences, going on from QEMU's state after each
   --quiet      no progress on stderr`;
 
 export interface LockstepResult {
@@ -43,10 +44,11 @@ function qemuArgs(a: RunArgs, serialFile: string, traceFile: string): string[] {
   return out;
 }
 
-export function parseLockstepArgs(argv: string[]): { limit: number; quiet: boolean; examples: boolean; run: RunArgs } {
+export function parseLockstepArgs(argv: string[]): { limit: number; quiet: boolean; examples: boolean; keepGoing: number; run: RunArgs } {
   let limit = Infinity;
   let quiet = false;
   let examples = false;
+  let keepGoing = 0;
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i];
@@ -56,6 +58,10 @@ export function parseLockstepArgs(argv: string[]): { limit: number; quiet: boole
       limit = Number(v);
     } else if (x === '--quiet' || x === '-q') {
       quiet = true;
+    } else if (x === '--keep-going') {
+      const v = argv[++i];
+      if (v === undefined || !/^[1-9][0-9]*$/.test(v)) throw new UsageError('--keep-going needs a positive number of divergences');
+      keepGoing = Number(v);
     } else if (x === '--examples') {
       examples = true;
     } else {
@@ -70,7 +76,7 @@ export function parseLockstepArgs(argv: string[]): { limit: number; quiet: boole
     [run.icount !== undefined, '-icount (lockstep keeps time itself)'], [run.lazyTlb, '-accel'],
   ];
   for (const [bad, what] of unsupported) if (bad) throw new UsageError(`lockstep does not take ${what}`);
-  return { limit, quiet, examples, run };
+  return { limit, quiet, examples, keepGoing, run };
 }
 
 export async function lockstepCommand(argv: string[]): Promise<number> {
@@ -79,13 +85,13 @@ export async function lockstepCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const opts = parseLockstepArgs(argv);
-  const r = await runLockstep(opts.run, opts.limit, opts.quiet ? () => {} : (s) => process.stderr.write(s), opts.examples);
+  const r = await runLockstep(opts.run, opts.limit, opts.quiet ? () => {} : (s) => process.stderr.write(s), opts.examples, opts.keepGoing);
   process.stdout.write(r.report);
   return r.status;
 }
 
 /** Run a guest in lockstep; `progress` gets occasional status text. */
-export async function runLockstep(a: RunArgs, limit: number, progress: (s: string) => void, examples = false): Promise<LockstepResult> {
+export async function runLockstep(a: RunArgs, limit: number, progress: (s: string) => void, examples = false, keepGoing = 0): Promise<LockstepResult> {
   if (spawnSync(QEMU, ['--version']).status !== 0) throw new UsageError(`lockstep needs ${QEMU} (apt-get install qemu-system-ppc)`);
   const images: BootOptions = {
     bios: a.bios !== undefined ? readInput(a.bios, 'firmware') : undefined,
@@ -98,7 +104,7 @@ export async function runLockstep(a: RunArgs, limit: number, progress: (s: strin
   const m = new Ppce500({ ramBytes: a.ramBytes, output: (b) => { tkvmOut.push(b); }, icount: 0, rtc: { clock: 'vm' } });
   boot(m, images);
   m.zeroTimeBase();
-  const ls = new Lockstep(m);
+  const ls = new Lockstep(m, keepGoing);
 
   const dir = mkdtempSync(join(tmpdir(), 'tkvm-lockstep-'));
   const serialFile = join(dir, 'serial.txt');
@@ -148,6 +154,8 @@ export async function runLockstep(a: RunArgs, limit: number, progress: (s: strin
   const s = ls.stats;
   const lines: string[] = [];
   let status = 0;
+  for (const d of ls.passed) lines.push(formatDivergence(d));
+  if (ls.passed.length > 0) status = 1;
   if (ls.divergence !== null) {
     lines.push(formatDivergence(ls.divergence));
     status = 1;
@@ -168,7 +176,7 @@ export async function runLockstep(a: RunArgs, limit: number, progress: (s: strin
         `  tkvm: ${JSON.stringify(Buffer.from(tkvmOut).toString('latin1').slice(-200))}`);
       status = 1;
     }
-    lines.push(`no divergence in ${s.records} instructions${complete ? ' (the whole run)' : ' (--limit)'}` +
+    lines.push(`${ls.passed.length > 0 ? `${ls.passed.length} divergences (gone past)` : 'no divergence'} in ${s.records} instructions${complete ? ' (the whole run)' : ' (--limit)'}` +
       `${complete && same ? ', same console output' : ''}`);
   }
   lines.push(`${s.steps} tkvm steps, ${s.reentries} re-entered records, ${s.timeEvents} timer events adopted, ` +

@@ -87,7 +87,8 @@ const tkvmOnlyInterrupt = (c: RuleContext): boolean => c.exceptions.length === 0
 
 const SRR1_QEMU_FLAGS = [0x80000, 0x40000, 0x20000];
 /** QEMU's program interrupt, and the number it raises for an instruction the CPU does not have (HV_EMU). */
-const PROGRAM = [6, 96];
+const QEMU_INVALID = 96;
+const PROGRAM = [6, QEMU_INVALID];
 const isXl = (w: number | null, x: number): boolean => w !== null && primary(w) === 19 && xo(w) === x;
 const MAS0_ESEL_NV = 0x0fff0fff;
 /** Integer loads: lwz lwzu lbz lbzu lhz lhzu lha lhau, and the X forms. */
@@ -243,7 +244,7 @@ export const RULES: Rule[] = [
     id: 'le-pages-fetch',
     why: 'the e500mc fetches instructions from a little-endian page byte-reversed; QEMU fetches them big-endian and ' +
       'finds an illegal instruction (known QEMU divergence le-pages)',
-    applies: (c) => raised(c, ...PROGRAM) && c.tkvm[F.nip] === ((c.pc + 4) >>> 0),
+    applies: (c) => raised(c, QEMU_INVALID) && c.tkvm[F.nip] === ((c.pc + 4) >>> 0),
     explains: () => true,
   },
   {
@@ -271,8 +272,8 @@ export const RULES: Rule[] = [
     id: 'fpu-departures',
     why: 'the other floating-point results where QEMU departs from the ISA (negated multiply-add rounding, frsp exponent ' +
       'adjustment, compare class bit, fcmpo VXVC, mtfsb1 FX/NI, fres of zero, inf*0+SNaN, enabled exceptions, CR1 and SRR1 ' +
-      'on an interrupting instruction): each is matched precisely, line by line, in test/fpu-guest.test.ts; here the ' +
-      'floating-point state an FPU instruction leaves is adopted from QEMU',
+      'on an interrupting instruction, fctiw\'s undefined high word): each is matched precisely, result by result, in ' +
+      'test/fpu-guest.test.ts; here the floating-point state an FPU instruction leaves is adopted from QEMU',
     applies: (c) => isFp(c.word),
     explains: (c, d) => (d.slot >= F.fpr0 && d.slot < F.fpr0 + 64) || d.slot === F.fpscr || d.slot === F.cr ||
       (d.slot === F.srr1 && ((d.qemu ^ d.tkvm) >>> 0) === 0x100000 && raised(c, ...PROGRAM)),

@@ -21,7 +21,7 @@
 import { Reg, disassembleText, type Vcpu } from '../kvm/index.js';
 import { F, NSLOTS, UNCOMPARED, newState, registerOf, slotName, type State } from './fields.js';
 import { QemuExcp, isAsynchronous, type TraceRecord } from './trace.js';
-import { readTkvmState } from './tkvm-state.js';
+import { readTkvmState, writeTkvmState } from './tkvm-state.js';
 import { adopt, explain, type Difference, type RuleContext } from './allowlist.js';
 
 /** The time-event bits of TSR that QEMU's clock sets (ENW, WIS, DIS, FIS). */
@@ -83,7 +83,11 @@ export class Lockstep {
   lastEvent: string | null = null;
   readonly stats: LockstepStats = { records: 0, steps: 0, allowed: new Map(), examples: new Map(), timeEvents: 0, reentries: 0 };
 
-  constructor(private readonly m: SteppedMachine) {
+  /** Divergences reported and gone past (from QEMU's state), up to keepGoing. */
+  readonly passed: Divergence[] = [];
+
+  /** keepGoing: how many state divergences to report and go past before stopping at one. */
+  constructor(private readonly m: SteppedMachine, private readonly keepGoing = 0) {
     m.vcpu.setGuestDebug({ control: 1 | 2 }); // KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_SINGLESTEP
   }
 
@@ -235,9 +239,16 @@ export class Lockstep {
       diffs = differences(r.state, tk);
     }
     if (diffs.length === 0) return;
-    this.divergence = {
+    const d: Divergence = {
       record: this.recordNo, pc, insn: word === null ? '(not mapped)' : disassembleText(word, pc), differences: diffs, exceptions,
     };
+    if (this.passed.length < this.keepGoing) {
+      // Report it and go on from QEMU's state (--keep-going).
+      this.passed.push(d);
+      writeTkvmState(this.m.vcpu, r.state);
+      return;
+    }
+    this.divergence = d;
   }
 
   private insnAt(pc: number): number | null {
