@@ -4,20 +4,58 @@
 // never ran until then has no type feedback, and the first guest instruction
 // of that kind throws the optimized code away (a deoptimization, then a new
 // optimization of the whole function, tens of milliseconds each). Running
-// every instruction kind once, in a scratch vCPU with its own memory, gives
-// every case its feedback up front, so the interpreter is optimized once.
+// every instruction kind, in a scratch vCPU with its own memory, gives every
+// case its feedback up front, so the interpreter is optimized once.
+//
+// Feedback covers the values seen, not just the code paths: a handler that
+// only ever saw small integers is optimized for them, and the first register
+// with bit 31 set (an unsigned compare, an address above 2 GiB) deoptimizes
+// it and the interpreter it is inlined into ("lost precision"). So every
+// instruction runs with registers holding zeros, then values with the high
+// bits set, then fractions (for the FPU), and with an address that reaches
+// MMIO above 4 GiB.
+//
+// The same goes for object fields: V8 stores a field as a small integer
+// until a value needs a double, and then changes the representation of the
+// field for every object of the class, which deoptimizes all code that uses
+// such objects (a "wrong map" deoptimization of every handler). Fields that
+// will hold physical addresses or time-base values get such values here,
+// before any code is optimized.
 
-import { Cpu } from '../cpu.js';
+import { CoreExit, Cpu } from '../cpu.js';
 import { InstructionClock } from '../clock.js';
 import type { Decoder, InsnDef } from '../isa/decode.js';
 import { PhysMemory, RamSlot } from '../physmem.js';
+import { MSR } from '../regbits.js';
 
 const warmed = new WeakSet<Decoder>();
 const CODE = 0x10000;
+/** An effective address mapped to a physical page above 4 GiB that is not RAM (an MMIO exit). */
+const MMIO_EA = 0x80000000 | 0;
 
 /** One encoding of a table line, with all operand fields zero. */
 function encode(d: InsnDef): number {
   return ((d.op << 26) | (d.xo >= 0 ? d.xo << 1 : 0)) | 0;
+}
+
+/**
+ * Register states the instructions run with: [GPR value, FPR value]. With
+ * all operand fields zero every instruction reads r0 (and f0), and an
+ * X-form access with rA = 0 addresses gpr[0]: MMIO_EA in the second state.
+ */
+const STATES: readonly (readonly [number, number])[] = [
+  [0, 0],
+  [MMIO_EA, -1.5],
+  [0x7ffffff0, 1e-310],
+  [-1, 3.0e38],
+];
+
+function mapScratch(c: Cpu): void {
+  // TLB1 entry 0: 256 KiB of RAM at 0, supervisor and user read/write/execute.
+  c.tlb.write(512, 0xc0000000 | (4 << 8), 0, 0x3f, 0, 0);
+  // TLB1 entry 1: 4 KiB at MMIO_EA onto physical 0xf_e000_0000, outside RAM.
+  c.tlb.write(513, 0xc0000000 | (1 << 8), MMIO_EA, 0xe000003f | 0, 0xf, 0);
+  c.tc.flush();
 }
 
 export function warmUp(dec: Decoder): void {
@@ -29,15 +67,34 @@ export function warmUp(dec: Decoder): void {
   mem.replace([new RamSlot(0, 0, size, buf, 0, false, false)]);
   const dv = new DataView(buf);
   const c = new Cpu(dec, mem, new InstructionClock(400e6, 0.4));
-  // TLB1 entry 0: 256 KiB at 0, supervisor and user read/write/execute.
-  c.tlb.write(512, 0xc0000000 | (4 << 8), 0, 0x3f, 0, 0);
   const words = [0x00000000, ...dec.defById.filter((d): d is InsnDef => d !== undefined).map(encode)];
-  for (let rep = 0; rep < 2; rep++) {
+  const handlers = words.map((w) => dec.handlerFor(w));
+
+  // V8 records type feedback for a function only once it has run a few
+  // times (lazy feedback allocation, about 8 calls of a small function);
+  // until then its calls teach the optimizer nothing. So the handlers are
+  // first called directly, with every register state, until each has its
+  // feedback vector and has recorded every state.
+  c.reset();
+  mapScratch(c);
+  for (let pass = 0; pass < FEEDBACK_PASSES; pass++) {
+    for (const [g, f] of STATES) {
+      for (let k = 0; k < words.length; k++) {
+        setRegisters(c, g, f);
+        handlers[k](c, words[k]);
+      }
+    }
+  }
+
+  // Then each instruction runs through the interpreter from a reset core.
+  for (const [g, f] of STATES) {
     for (const w of words) {
       c.reset();
-      c.tlb.write(512, 0xc0000000 | (4 << 8), 0, 0x3f, 0, 0);
-      c.tc.flush();
-      c.msr = 0x2000; // MSR[FP]: floating-point instructions run their real path
+      mapScratch(c);
+      setRegisters(c, g, f);
+      // A time base and a decrementer deadline beyond 2^31 ticks.
+      c.timers.setTb(2 ** 40);
+      c.timers.writeDec(-1);
       dv.setInt32(CODE, w);
       dv.setInt32(CODE + 4, 0x48000000); // b .
       c.mem.slots[0].dropCode(CODE);
@@ -45,4 +102,25 @@ export function warmUp(dec: Decoder): void {
       c.runSlicePages(2);
     }
   }
+}
+
+/** Enough direct calls per handler for V8 to allocate its feedback vector, then record every state. */
+const FEEDBACK_PASSES = 3;
+
+/** The register state `g`/`f`, as about to execute the instruction at CODE, leaving any exit or wait. */
+function setRegisters(c: Cpu, g: number, f: number): void {
+  c.exit = CoreExit.None;
+  c.abort = false;
+  c.waiting = false;
+  c.mmioLogLen = c.mmioLogPos = 0;
+  c.gpr.fill(g);
+  c.fpr.fill(f);
+  c.cr = c.lr = c.ctr = g | 0;
+  c.setXer(0);
+  c.fpscr = 0;
+  c.setMsr(MSR.FP); // floating-point instructions run their real path
+  c.setPid(0);
+  c.pc = CODE;
+  c.nip = CODE + 4;
+  c.sliceEnd = 1;
 }
