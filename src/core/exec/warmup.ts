@@ -39,6 +39,26 @@ function encode(d: InsnDef): number {
 }
 
 /**
+ * Encodings of a table line that take each path of its handler: the record
+ * and link bits (Rc, LK), OE of XO forms, AA of branches, and the common
+ * BO conditions of conditional branches (a handler optimized without ever
+ * having linked deoptimizes on the first `bl`).
+ */
+function variants(d: InsnDef): number[] {
+  const w = encode(d);
+  if (d.name === 'bc' || d.name === 'bclr' || d.name === 'bcctr') {
+    const out: number[] = [];
+    // BO: branch if the CR bit is 0, if it is 1, decrement CTR and branch if nonzero, always.
+    for (const bo of [4, 12, 16, 20]) for (const lk of [0, 1, 2, 3]) out.push(w | (bo << 21) | lk);
+    return out;
+  }
+  const out = [w, w | 1, w | (20 << 21) | 1];
+  if (d.form === 'XO') out.push(w | 0x400 | 1);
+  if (d.form === 'P') out.push(w | 3);
+  return out;
+}
+
+/**
  * Register states the instructions run with: [GPR value, FPR value]. With
  * all operand fields zero every instruction reads r0 (and f0), and an
  * X-form access with rA = 0 addresses gpr[0]: MMIO_EA in the second state.
@@ -67,34 +87,47 @@ export function warmUp(dec: Decoder): void {
   mem.replace([new RamSlot(0, 0, size, buf, 0, false, false)]);
   const dv = new DataView(buf);
   const c = new Cpu(dec, mem, new InstructionClock(400e6, 0.4));
-  const words = [0x00000000, ...dec.defById.filter((d): d is InsnDef => d !== undefined).map(encode)];
-  const handlers = words.map((w) => dec.handlerFor(w));
+  const defs = dec.defById.filter((d): d is InsnDef => d !== undefined);
+  const words = [0x00000000, ...defs.map(encode)];
+  const forms = [0x00000000, ...defs.flatMap(variants)];
+  const handlers = forms.map((w) => dec.handlerFor(w));
 
   // V8 records type feedback for a function only once it has run a few
   // times (lazy feedback allocation, about 8 calls of a small function);
-  // until then its calls teach the optimizer nothing. So the handlers are
-  // first called directly, with every register state, until each has its
-  // feedback vector and has recorded every state.
+  // until then its calls teach the optimizer nothing. So each handler is
+  // first called that often (cheaply: the same encoding, zero registers),
+  // then once per encoding and register state, recorded.
   c.reset();
   mapScratch(c);
-  for (let pass = 0; pass < FEEDBACK_PASSES; pass++) {
-    for (const [g, f] of STATES) {
-      for (let k = 0; k < words.length; k++) {
-        setRegisters(c, g, f);
-        handlers[k](c, words[k]);
-      }
+  // A time base and a decrementer deadline beyond 2^31 ticks, a reservation
+  // at a physical address beyond 2^31 (MMIO exits set mmioPa to such too).
+  c.timers.setTb(2 ** 40);
+  c.timers.writeDec(-1);
+  c.resv = 2 ** 35;
+  for (let k = 0; k < words.length; k++) {
+    const h = dec.handlerFor(words[k]);
+    setRegisters(c, 0, 0);
+    for (let n = 0; n < FEEDBACK_CALLS; n++) {
+      h(c, words[k]);
+      c.exit = CoreExit.None;
+      c.abort = false;
+    }
+  }
+  for (const [g, f] of STATES) {
+    for (let k = 0; k < forms.length; k++) {
+      setRegisters(c, g, f);
+      handlers[k](c, forms[k]);
     }
   }
 
-  // Then each instruction runs through the interpreter from a reset core.
-  for (const [g, f] of STATES) {
+  // Then each instruction runs through the interpreter from a reset core,
+  // for the interpreter's own feedback (its calls, and the exits of the
+  // loop that runs it), in the plain state and the one that reaches MMIO.
+  for (const [g, f] of STATES.slice(0, 2)) {
     for (const w of words) {
       c.reset();
       mapScratch(c);
       setRegisters(c, g, f);
-      // A time base and a decrementer deadline beyond 2^31 ticks.
-      c.timers.setTb(2 ** 40);
-      c.timers.writeDec(-1);
       dv.setInt32(CODE, w);
       dv.setInt32(CODE + 4, 0x48000000); // b .
       c.mem.slots[0].dropCode(CODE);
@@ -104,8 +137,8 @@ export function warmUp(dec: Decoder): void {
   }
 }
 
-/** Enough direct calls per handler for V8 to allocate its feedback vector, then record every state. */
-const FEEDBACK_PASSES = 3;
+/** Calls that make V8 allocate a small function's feedback vector (its lazy allocation budget is 8 runs). */
+const FEEDBACK_CALLS = 9;
 
 /** The register state `g`/`f`, as about to execute the instruction at CODE, leaving any exit or wait. */
 function setRegisters(c: Cpu, g: number, f: number): void {
