@@ -41,6 +41,11 @@ export function isPure(d: InsnDef | undefined): boolean {
   return d !== undefined && PURE.has(d.name);
 }
 
+/** True if the interpreter has a case of its own for the instruction (OWN_CASE). */
+export function hasOwnCase(d: InsnDef): boolean {
+  return OWN_CASE.has(d.name);
+}
+
 /**
  * Instructions with a case of their own in the interpreter: those that make
  * up all but about 0.1% of what Linux and U-Boot execute while booting
@@ -104,7 +109,7 @@ function generate(dec: Decoder): PageInterpreter {
   let cases = 'case 1: c.pc = pc; c.nip = (pc + 4) | 0; primary[w >>> 26](c, w); break;\n';
   for (let id = 2; id < handlers.length; id++) {
     const def = dec.defById[id];
-    if (def === undefined || !OWN_CASE.has(def.name)) continue;
+    if (def === undefined || !hasOwnCase(def)) continue;
     if (isPure(def)) {
       // Needs neither the PC nor a check afterwards.
       cases += `case ${id}: h${id}(c, w); pc = (pc + 4) | 0; if (++o === 1024) { c.nip = pc; return n; } continue;\n`;

@@ -26,6 +26,7 @@ import { CoreExit, Cpu } from '../cpu.js';
 import { InstructionClock } from '../clock.js';
 import type { Decoder, InsnDef } from '../isa/decode.js';
 import { PhysMemory, RamSlot } from '../physmem.js';
+import { hasOwnCase } from './interp.js';
 import { MSR } from '../regbits.js';
 
 const warmed = new WeakSet<Decoder>();
@@ -89,7 +90,9 @@ export function warmUp(dec: Decoder): void {
   const c = new Cpu(dec, mem, new InstructionClock(400e6, 0.4));
   const defs = dec.defById.filter((d): d is InsnDef => d !== undefined);
   const words = [0x00000000, ...defs.map(encode)];
-  const forms = [0x00000000, ...defs.flatMap(variants)];
+  // Every path of the instructions the interpreter calls (and may inline)
+  // directly; one encoding of the others, whose deoptimizations stay small.
+  const forms = [0x00000000, ...defs.flatMap((d) => (hasOwnCase(d) ? variants(d) : [encode(d)]))];
   const handlers = forms.map((w) => dec.handlerFor(w));
 
   // V8 records type feedback for a function only once it has run a few
@@ -122,20 +125,32 @@ export function warmUp(dec: Decoder): void {
 
   // Then each instruction runs through the interpreter from a reset core,
   // for the interpreter's own feedback (its calls, and the exits of the
-  // loop that runs it), in the plain state and the one that reaches MMIO.
-  for (const [g, f] of STATES.slice(0, 2)) {
-    for (const w of words) {
-      c.reset();
-      mapScratch(c);
-      setRegisters(c, g, f);
-      dv.setInt32(CODE, w);
-      dv.setInt32(CODE + 4, 0x48000000); // b .
-      c.mem.slots[0].dropCode(CODE);
-      c.pc = CODE;
-      c.runSlicePages(2);
-    }
+  // loop that runs it); the handlers have theirs already. The interpreter
+  // is a large function: its feedback vector comes only after it has run
+  // several times its size, so it first runs a branch to itself that long.
+  c.reset();
+  mapScratch(c);
+  setRegisters(c, 0, 0);
+  dv.setInt32(CODE, 0x48000000); // b .
+  c.mem.slots[0].dropCode(CODE);
+  for (let k = 0; k < INTERPRETER_FEEDBACK_RUNS; k++) {
+    c.pc = CODE;
+    c.runSlicePages(16);
+  }
+  for (const w of words) {
+    c.reset();
+    mapScratch(c);
+    setRegisters(c, 0, 0);
+    dv.setInt32(CODE, w);
+    dv.setInt32(CODE + 4, 0x48000000); // b .
+    c.mem.slots[0].dropCode(CODE);
+    c.pc = CODE;
+    c.runSlicePages(2);
   }
 }
+
+/** Entries into the interpreter (16 branches each) after which V8 has allocated its feedback vector. */
+const INTERPRETER_FEEDBACK_RUNS = 200;
 
 /** Calls that make V8 allocate a small function's feedback vector (its lazy allocation budget is 8 runs). */
 const FEEDBACK_CALLS = 9;

@@ -75,6 +75,9 @@ export function parseElf(bytes: Uint8Array, what = 'ELF image'): ElfImage {
   return { entry, segments, low, high, symbols };
 }
 
+/** For names that are not ASCII (a vmlinux has ~17,000 symbols, all ASCII, decoded without it). */
+const utf8 = new TextDecoder();
+
 function readSymbols(dv: DataView, shoff: number, shnum: number, shentsize: number, out: Map<string, number>): void {
   const SHT_SYMTAB = 2;
   for (let k = 0; k < shnum; k++) {
@@ -91,8 +94,10 @@ function readSymbols(dv: DataView, shoff: number, shnum: number, shentsize: numb
       const value = dv.getUint32(s + 4);
       if (nameOff === 0 || nameOff >= strSize) continue;
       let end = strOff + nameOff;
-      while (end < strOff + strSize && dv.getUint8(end) !== 0) end++;
-      const name = new TextDecoder().decode(new Uint8Array(dv.buffer, dv.byteOffset + strOff + nameOff, end - strOff - nameOff));
+      let ascii = true;
+      for (let b; end < strOff + strSize && (b = dv.getUint8(end)) !== 0; end++) if (b >= 0x80) ascii = false;
+      const bytes = new Uint8Array(dv.buffer, dv.byteOffset + strOff + nameOff, end - strOff - nameOff);
+      const name = ascii ? String.fromCharCode.apply(null, bytes as unknown as number[]) : utf8.decode(bytes);
       if (!out.has(name)) out.set(name, value);
     }
   }
