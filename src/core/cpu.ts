@@ -471,10 +471,24 @@ export class Cpu {
       const chunk = (pc >>> CHUNK_SHIFT) & 15;
       const fn = page.fns[chunk];
       if (fn !== null) {
-        const k = fn(this, this.sliceEnd - i);
+        const base = pc & -4096;
+        let k = fn(this, this.sliceEnd - i);
         if (k !== 0) {
           i += k;
           pc = this.nip;
+          // Hot code mostly goes from one compiled chunk to another of the
+          // same page: follow it here, without the fetch translation check
+          // (whatever changes the page's translation or drops its code also
+          // clears sliceEnd, which ends this loop).
+          while (i < this.sliceEnd && (pc & -4096) === base) {
+            const next = page.fns[(pc >>> CHUNK_SHIFT) & 15];
+            if (next === null) break;
+            this.pc = pc;
+            k = next(this, this.sliceEnd - i);
+            if (k === 0) break;
+            i += k;
+            pc = this.nip;
+          }
           continue;
         }
         // The compiled chunk does not have this word yet: interpret it.
