@@ -42,6 +42,15 @@ export class Timers {
     return this.now() + this.tbOffset;
   }
 
+  /**
+   * The time base as an instruction reads it: brought up to date first
+   * (update), at the same clock reading (one read of the host clock, not
+   * two; U-Boot polls the time base tens of thousands of times).
+   */
+  readTb(): number {
+    return this.update() + this.tbOffset;
+  }
+
   setTb(value: number): void {
     this.update();
     this.tbOffset = value - this.now();
@@ -59,9 +68,9 @@ export class Timers {
   }
 
   readDec(): number {
-    this.update();
+    const now = this.update();
     if (!this.decRunning) return this.decStopped | 0;
-    return Math.max(0, this.decExpiry - this.now()) | 0;
+    return Math.max(0, this.decExpiry - now) | 0;
   }
 
   writeDec(v: number): void {

@@ -28,6 +28,7 @@ import type { Decoder, InsnDef } from '../isa/decode.js';
 import { PhysMemory, RamSlot } from '../physmem.js';
 import { hasOwnCase } from './interp.js';
 import { MSR } from '../regbits.js';
+import { SPR, SprAccess, sprDefs } from '../spr.js';
 
 const warmed = new WeakSet<Decoder>();
 const CODE = 0x10000;
@@ -37,6 +38,11 @@ const MMIO_EA = 0x80000000 | 0;
 /** One encoding of a table line, with all operand fields zero. */
 function encode(d: InsnDef): number {
   return ((d.op << 26) | (d.xo >= 0 ? d.xo << 1 : 0)) | 0;
+}
+
+/** The SPR field of mfspr/mtspr for SPR `n` (its two 5-bit halves swapped). */
+function sprField(n: number): number {
+  return ((n & 0x1f) << 16) | ((n >>> 5) << 11);
 }
 
 /**
@@ -52,6 +58,17 @@ function variants(d: InsnDef): number[] {
     // BO: branch if the CR bit is 0, if it is 1, decrement CTR and branch if nonzero, always.
     for (const bo of [4, 12, 16, 20]) for (const lk of [0, 1, 2, 3]) out.push(w | (bo << 21) | lk);
     return out;
+  }
+  if (d.name === 'mfspr') {
+    // Every readable SPR: the read of a register that lives in a field,
+    // of the time base, of plain storage; the SPR field is not all zero.
+    return sprDefs.filter((s) => (s.access & SprAccess.Read) !== 0).map((s) => w | sprField(s.num));
+  }
+  if (d.name === 'mtspr') {
+    // Plain storage and the registers that live in fields or start a timer.
+    const safe: number[] = [SPR.XER, SPR.LR, SPR.CTR, SPR.DEC, SPR.PID];
+    return sprDefs.filter((s) => (s.access & SprAccess.Write) !== 0 && (!s.special || safe.includes(s.num)))
+      .map((s) => w | sprField(s.num));
   }
   const out = [w, w | 1, w | (20 << 21) | 1];
   if (d.form === 'XO') out.push(w | 0x400 | 1);
@@ -122,6 +139,12 @@ export function warmUp(dec: Decoder): void {
       handlers[k](c, forms[k]);
     }
   }
+
+  // The decrementer running out, which the run loop's timer update meets
+  // first in the guest.
+  c.timers.writeDec(1);
+  c.icount += 100;
+  c.timers.update();
 
   // Then each instruction runs through the interpreter from a reset core,
   // for the interpreter's own feedback (its calls, and the exits of the

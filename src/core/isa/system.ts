@@ -132,8 +132,8 @@ function readSpecial(c: Cpu, n: number): number {
     case SPR.LR: return c.lr;
     case SPR.CTR: return c.ctr;
     case SPR.DEC: return c.timers.readDec();
-    case SPR.TBL_R: c.timers.update(); return c.timers.tb() % 0x100000000 | 0;
-    case SPR.TBU_R: c.timers.update(); return Math.floor(c.timers.tb() / 0x100000000) | 0;
+    case SPR.TBL_R: return c.timers.readTb() % 0x100000000 | 0;
+    case SPR.TBU_R: return Math.floor(c.timers.readTb() / 0x100000000) | 0;
     case SPR.USPRG3: return c.spr[SPR.SPRG3];
     case SPR.SPRG4R: case SPR.SPRG5R: case SPR.SPRG6R: case SPR.SPRG7R:
       return c.spr[n + 16];
