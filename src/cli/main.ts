@@ -15,10 +15,8 @@ import { readSnapshotFile, writeSnapshotFile, zlibCodec } from '../platform/node
 import { parseRunArgs, UsageError, type RunArgs } from './args.js';
 import { readInput } from './inputs.js';
 import { lockstepCommand } from './lockstep.js';
-import { imagesCommand } from './images/command.js';
 import { ImagesError, Progress } from './images/host.js';
 import { cacheDir } from './images/paths.js';
-import { cachedUboot, fetchUboot } from './images/uboot.js';
 import { FileStorage, StorageError } from '../platform/node/file-storage.js';
 
 const USAGE = `usage: tkvm run [-M ppce500] [-cpu e500mc] [-m SIZE] [-bios FILE] [-kernel FILE] [-initrd FILE]
@@ -199,6 +197,8 @@ function closeAll(drives: FileStorage[]): void {
  */
 async function demo(rest: string[]): Promise<number> {
   const cache = cacheDir();
+  // The image builders are loaded only by the commands that use them (start-up time of `tkvm run`).
+  const { cachedUboot, fetchUboot } = await import('./images/uboot.js');
   const u = cachedUboot(cache) ?? await fetchUboot(cache, new Progress(process.stderr, false));
   if (process.stdin.isTTY) process.stderr.write('tkvm: booting U-Boot; Ctrl-A X quits, Ctrl-A H helps\n');
   return run(parseRunArgs(['-M', 'ppce500', '-cpu', 'e500mc', '-m', '256', '-nographic', '-bios', u.elf, ...rest]));
@@ -212,7 +212,7 @@ async function main(argv: string[]): Promise<number> {
     case 'demo':
       return demo(rest);
     case 'images':
-      return imagesCommand(rest);
+      return (await import('./images/command.js')).imagesCommand(rest);
     case 'lockstep':
       return lockstepCommand(rest);
     case '--help': case '-h': case 'help':
