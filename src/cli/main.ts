@@ -14,7 +14,6 @@ import { ChardevError, describe, listen, parseSocketSpec, serveGdb, serveQmp, sh
 import { readSnapshotFile, writeSnapshotFile, zlibCodec } from '../platform/node/snapshot-io.js';
 import { parseRunArgs, UsageError, type RunArgs } from './args.js';
 import { readInput } from './inputs.js';
-import { lockstepCommand } from './lockstep.js';
 import { ImagesError, Progress } from './images/host.js';
 import { cacheDir } from './images/paths.js';
 import { FileStorage, StorageError } from '../platform/node/file-storage.js';
@@ -214,7 +213,7 @@ async function main(argv: string[]): Promise<number> {
     case 'images':
       return (await import('./images/command.js')).imagesCommand(rest);
     case 'lockstep':
-      return lockstepCommand(rest);
+      return (await import('./lockstep.js')).lockstepCommand(rest);
     case '--help': case '-h': case 'help':
       process.stdout.write(USAGE + '\n');
       return 0;
