@@ -7,13 +7,13 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { boot, type BootOptions } from '../vmm/loaders/boot.js';
+import { boot } from '../vmm/loaders/boot.js';
 import { Ppce500 } from '../vmm/machine/ppce500.js';
 import { Lockstep, formatDivergence } from '../lockstep/lockstep.js';
 import { TraceParser } from '../lockstep/trace.js';
 import { RULES } from '../lockstep/allowlist.js';
 import { parseRunArgs, UsageError, type RunArgs } from './args.js';
-import { readInput } from './inputs.js';
+import { readImages } from './inputs.js';
 
 export const LOCKSTEP_USAGE = `usage: tkvm lockstep [--limit N] [--keep-going N] [--quiet] [--examples] [-m SIZE] (-kernel FILE | -bios FILE [-kernel FILE])
                      [-initrd FILE] [-append ARGS] [-dtb FILE]
@@ -93,13 +93,7 @@ export async function lockstepCommand(argv: string[]): Promise<number> {
 /** Run a guest in lockstep; `progress` gets occasional status text. */
 export async function runLockstep(a: RunArgs, limit: number, progress: (s: string) => void, examples = false, keepGoing = 0): Promise<LockstepResult> {
   if (spawnSync(QEMU, ['--version']).status !== 0) throw new UsageError(`lockstep needs ${QEMU} (apt-get install qemu-system-ppc)`);
-  const images: BootOptions = {
-    bios: a.bios !== undefined ? readInput(a.bios, 'firmware') : undefined,
-    kernel: a.kernel !== undefined ? readInput(a.kernel, 'kernel') : undefined,
-    initrd: a.initrd !== undefined ? readInput(a.initrd, 'initrd') : undefined,
-    dtb: a.dtb !== undefined ? readInput(a.dtb, 'device tree') : undefined,
-    bootargs: a.append,
-  };
+  const images = readImages(a);
   const tkvmOut: number[] = [];
   const m = new Ppce500({ ramBytes: a.ramBytes, output: (b) => { tkvmOut.push(b); }, icount: 0, rtc: { clock: 'vm' } });
   boot(m, images);

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { basename, dirname, relative, resolve } from 'node:path';
 import { ImageError } from '../vmm/loaders/elf.js';
-import { boot, type BootOptions } from '../vmm/loaders/boot.js';
+import { boot } from '../vmm/loaders/boot.js';
 import { Ppce500 } from '../vmm/machine/ppce500.js';
 import { Session, type SessionHost } from '../vmm/machine/session.js';
 import { Hmp, HMP_BANNER, HMP_PROMPT } from '../vmm/monitor/hmp.js';
@@ -13,7 +13,7 @@ import { NodeConsole } from '../platform/node/console.js';
 import { ChardevError, describe, listen, parseSocketSpec, serveGdb, serveQmp, shutdown } from '../platform/node/servers.js';
 import { readSnapshotFile, writeSnapshotFile, zlibCodec } from '../platform/node/snapshot-io.js';
 import { parseRunArgs, UsageError, type RunArgs } from './args.js';
-import { readInput } from './inputs.js';
+import { readImages } from './inputs.js';
 import { ImagesError, Progress } from './images/host.js';
 import { cacheDir } from './images/paths.js';
 import { FileStorage, StorageError } from '../platform/node/file-storage.js';
@@ -52,13 +52,7 @@ function openDrives(args: RunArgs): FileStorage[] {
 
 async function run(args: RunArgs): Promise<number> {
   // Read every input before anything runs, so a bad file is one message and no guest output.
-  const images: BootOptions = {
-    bios: args.bios !== undefined ? readInput(args.bios, 'firmware') : undefined,
-    kernel: args.kernel !== undefined ? readInput(args.kernel, 'kernel') : undefined,
-    initrd: args.initrd !== undefined ? readInput(args.initrd, 'initrd') : undefined,
-    dtb: args.dtb !== undefined ? readInput(args.dtb, 'device tree') : undefined,
-    bootargs: args.append,
-  };
+  const images = readImages(args);
   // Sockets are parsed up front too (a bad -gdb or -qmp is a usage error).
   const gdbSpec = args.gdb !== undefined ? parseSocketSpec(args.gdb, '-gdb', true) : null;
   const qmpSpecs = args.qmp.map((q) => parseSocketSpec(q, '-qmp', false));
