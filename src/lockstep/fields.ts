@@ -52,6 +52,4 @@ export function newState(): State {
  */
 export const UNCOMPARED: ReadonlyMap<number, string> = new Map([
   [F.mmucfg, 'QEMU reads MMUCFG as 0 (known QEMU divergence mmucfg-zero); tkvm has the e500mc value'],
-  [F.svr, 'the system version register names the SoC, which QEMU leaves 0 on ppce500 and tkvm does not model either way'],
-  [F.epr, 'QEMU\'s dump shows its external proxy latch, which is only architected after an external interrupt with EPCR proxy'],
 ]);
