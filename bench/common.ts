@@ -1,5 +1,4 @@
 // Shared helpers of the benchmarks.
-import { spawnSync } from 'node:child_process';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { directBoot } from '../src/vmm/loaders/direct.js';
@@ -7,9 +6,7 @@ import { Ppce500 } from '../src/vmm/machine/ppce500.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
-export function haveQemu(): boolean {
-  return spawnSync('sh', ['-c', 'command -v qemu-system-ppc'], { stdio: 'ignore' }).status === 0;
-}
+export { haveQemu } from '../src/platform/node/qemu.js';
 
 /** Seconds to run an ELF to power-off in tkvm, in this process (machine creation included). */
 export async function timeTkvmElf(elf: Uint8Array): Promise<number> {

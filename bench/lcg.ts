@@ -3,7 +3,7 @@
 // twice with different trip counts; the difference removes start-up time,
 // so the figure is the execution speed alone. Total times are shown too.
 
-import { spawnSync } from 'node:child_process';
+import { qemuFailure, spawnQemuSync } from '../src/platform/node/qemu.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,9 +45,9 @@ function patchTrips(elf: Uint8Array, trips: number): Uint8Array {
 
 function timeQemu(path: string): number {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync('qemu-system-ppc', ['-M', 'ppce500', '-cpu', 'e500mc', '-m', '256', '-nographic', '-kernel', path],
-    { stdio: ['ignore', 'ignore', 'inherit'], timeout: 120_000 });
-  if (r.status !== 0) throw new Error(`qemu-system-ppc exited with ${r.status}`);
+  const r = spawnQemuSync(['-M', 'ppce500', '-cpu', 'e500mc', '-m', '256', '-nographic', '-kernel', path],
+    { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8', timeout: 120_000 });
+  if (r.status !== 0) throw new Error(qemuFailure(r.status, r.stderr));
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 

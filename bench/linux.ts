@@ -11,7 +11,8 @@
 //   node dist/bench/linux.js [runs]          standalone
 //   import { benchLinux, formatLinux } from './linux.js'  from bench/run.ts
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { haveQemu, qemuCommand } from '../src/platform/node/qemu.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -98,13 +99,13 @@ export async function benchLinux(opts: { runs?: number; timeoutMs?: number } = {
   const images = cachedLinux(cacheDir());
   if (!images) throw new Error(`the Linux images are not built for the current inputs in ${cacheDir()} (npm run images:linux)`);
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing (npm run build)`);
-  const haveQemu = spawnSync('sh', ['-c', 'command -v qemu-system-ppc'], { stdio: 'ignore' }).status === 0;
+  const withQemu = haveQemu();
   const machine = ['-M', 'ppce500', '-cpu', 'e500mc', '-m', '256', '-nographic',
     '-kernel', images.vmlinux, '-initrd', images.initramfs, '-append', 'console=ttyS0'];
   const tkvm: LinuxRun[] = [], qemu: LinuxRun[] = [];
   for (let i = 0; i < runs; i++) {
     tkvm.push(await timeToPrompt(process.execPath, [CLI, 'run', ...machine], timeoutMs));
-    if (haveQemu) qemu.push(await timeToPrompt('qemu-system-ppc', [...machine, '-nic', 'none'], timeoutMs));
+    if (withQemu) qemu.push(await timeToPrompt(...qemuCommand(machine), timeoutMs));
   }
   const t = median(tkvm.map((r) => r.promptMs)), q = median(qemu.map((r) => r.promptMs));
   return { name: 'linux-to-shell', tkvm, qemu, tkvmMedianMs: t, qemuMedianMs: q, ratio: t / q };

@@ -15,7 +15,8 @@
 //   node dist/bench/uboot.js [runs]      standalone
 //   import { benchUboot } from './uboot.js'   from bench/run.ts
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { haveQemu, qemuCommand } from '../src/platform/node/qemu.js';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -75,11 +76,11 @@ export async function benchUboot(opts: { runs?: number; timeoutMs?: number } = {
   const timeoutMs = opts.timeoutMs ?? 60_000;
   if (!existsSync(UBOOT)) throw new Error(`${UBOOT} is missing (install the u-boot-qemu package)`);
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing (npm run build)`);
-  const haveQemu = spawnSync('sh', ['-c', 'command -v qemu-system-ppc'], { stdio: 'ignore' }).status === 0;
+  const withQemu = haveQemu();
   const tkvmMs: number[] = [], qemuMs: number[] = [];
   for (let i = 0; i < runs; i++) {
     tkvmMs.push(await timeToMark(process.execPath, [CLI, 'run', ...MACHINE], timeoutMs));
-    if (haveQemu) qemuMs.push(await timeToMark('qemu-system-ppc', [...MACHINE, '-nic', 'none'], timeoutMs));
+    if (withQemu) qemuMs.push(await timeToMark(...qemuCommand(MACHINE), timeoutMs));
   }
   const t = median(tkvmMs), q = median(qemuMs);
   return { name: 'uboot-to-autoboot', tkvmMs, qemuMs, tkvmMedianMs: t, qemuMedianMs: q, ratio: t / q };

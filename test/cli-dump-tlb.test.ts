@@ -1,9 +1,9 @@
 // `tkvm run -dump-tlb` prints the guest TLB as QEMU's `info tlb` does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT, requireTool, runTkvm } from './support/host.js';
+import { ROOT, runTkvm, requireQemu } from './support/host.js';
+import { spawnQemu } from '../src/platform/node/qemu.js';
 
 const ELF = join(ROOT, 'test/guests/tlbdump.elf');
 const base = ['run', '-M', 'ppce500', '-cpu', 'e500mc', '-m', '256', '-nographic', '-kernel', ELF];
@@ -11,10 +11,10 @@ const base = ['run', '-M', 'ppce500', '-cpu', 'e500mc', '-m', '256', '-nographic
 /** QEMU's `info tlb` after the guest powered off (-no-shutdown keeps the monitor). */
 function qemuInfoTlb(): Promise<string> {
   return new Promise((resolve, reject) => {
-    const q = spawn('qemu-system-ppc', [...base.slice(1), '-no-shutdown', '-monitor', 'stdio', '-serial', 'null'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const q = spawnQemu([...base.slice(1), '-no-shutdown', '-monitor', 'stdio', '-serial', 'null'], { stdio: ['pipe', 'pipe', 'inherit'] });
     let out = '';
-    q.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    const timer = setTimeout(() => q.stdin.write('info tlb\nquit\n'), 1500);
+    q.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+    const timer = setTimeout(() => q.stdin!.write('info tlb\nquit\n'), 1500);
     const kill = setTimeout(() => q.kill(), 15000);
     q.on('error', reject);
     q.on('close', () => {
@@ -46,7 +46,7 @@ test('-dump-tlb prints the TLB the guest wrote when it exits', () => {
 });
 
 test('-dump-tlb matches QEMU\'s `info tlb` for the same guest', async (t) => {
-  if (!requireTool(t, 'qemu-system-ppc')) return;
+  if (!requireQemu(t)) return;
   const ours = sections(runTkvm([...base, '-dump-tlb']).stderr);
   const qemu = sections(await qemuInfoTlb());
   assert.equal(ours, qemu);

@@ -6,9 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireTool, runTkvm } from './support/host.js';
+import { requireTool, runTkvm, requireQemu } from './support/host.js';
 import { buildTree } from '../src/vmm/machine/devicetree.js';
 import { toDtb } from '../src/vmm/fdt/fdt.js';
+import { spawnQemuSync } from '../src/platform/node/qemu.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tkvm-dtb-'));
 
@@ -65,10 +66,10 @@ test('the device tree decompiles cleanly with dtc', (t) => {
 });
 
 test('node structure matches QEMU\'s ppce500 tree', (t) => {
-  if (!requireTool(t, 'dtc') || !requireTool(t, 'qemu-system-ppc')) return;
+  if (!requireTool(t, 'dtc') || !requireQemu(t)) return;
   const q = join(dir, 'qemu.dtb'), k = join(dir, 'tkvm-q.dtb');
   const common = ['-cpu', 'e500mc', '-m', '256', '-kernel', '/usr/lib/u-boot/qemu-ppce500/uboot.elf', '-append', 'console=ttyS0', '-nographic'];
-  const qr = spawnSync('qemu-system-ppc', ['-M', `ppce500,dumpdtb=${q}`, ...common, '-nic', 'none'], { encoding: 'utf8', timeout: 20_000 });
+  const qr = spawnQemuSync(['-M', `ppce500,dumpdtb=${q}`, ...common, '-nic', 'none'], { encoding: 'utf8', timeout: 20_000 });
   assert.equal(qr.status, 0, qr.stderr);
   const kr = runTkvm(['run', '-M', `ppce500,dumpdtb=${k}`, ...common]);
   assert.equal(kr.status, 0, kr.stderr);
@@ -93,14 +94,14 @@ test('node structure matches QEMU\'s ppce500 tree', (t) => {
 });
 
 test('/chosen for firmware with -kernel, -initrd and -append is QEMU\'s', (t) => {
-  if (!requireTool(t, 'dtc') || !requireTool(t, 'qemu-system-ppc')) return;
+  if (!requireTool(t, 'dtc') || !requireQemu(t)) return;
   const kernel = join(dir, 'kernel.bin'), initrd = join(dir, 'initrd.bin');
   writeFileSync(kernel, Buffer.alloc(0x12345, 1));
   writeFileSync(initrd, Buffer.alloc(0x6789, 2));
   const q = join(dir, 'qemu-c.dtb'), k = join(dir, 'tkvm-c.dtb');
   const common = ['-cpu', 'e500mc', '-m', '256', '-bios', '/usr/lib/u-boot/qemu-ppce500/uboot.elf', '-kernel', kernel,
     '-initrd', initrd, '-append', 'root=/dev/ram console=ttyS0', '-nographic'];
-  const qr = spawnSync('qemu-system-ppc', ['-M', `ppce500,dumpdtb=${q}`, ...common, '-nic', 'none'], { encoding: 'utf8', timeout: 20_000 });
+  const qr = spawnQemuSync(['-M', `ppce500,dumpdtb=${q}`, ...common, '-nic', 'none'], { encoding: 'utf8', timeout: 20_000 });
   assert.equal(qr.status, 0, qr.stderr);
   const kr = runTkvm(['run', '-M', `ppce500,dumpdtb=${k}`, ...common]);
   assert.equal(kr.status, 0, kr.stderr);

@@ -10,7 +10,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI, ROOT, requireTool } from './support/host.js';
+import { qemuCommand } from '../src/platform/node/qemu.js';
+import { CLI, ROOT, requireTool, requireQemu } from './support/host.js';
 
 const ELF = join(ROOT, 'guests/bin/fpu.elf');
 const ARGS = ['-M', 'ppce500', '-cpu', 'e500mc', '-m', '256', '-nographic', '-kernel', ELF];
@@ -262,10 +263,10 @@ test('the committed FPU guest is built from its sources', (t) => {
 });
 
 test('FPU guest: tkvm matches QEMU line by line, up to listed QEMU departures', { timeout: 180_000 }, async (t) => {
-  if (!requireTool(t, 'qemu-system-ppc')) return;
+  if (!requireQemu(t)) return;
   const [ours, qemu] = await Promise.all([
     run(process.execPath, [CLI, 'run', ...ARGS], 120_000),
-    run('qemu-system-ppc', ARGS, 120_000),
+    run(...qemuCommand(ARGS), 120_000),
   ]);
   assert.equal(ours.status, 0, `tkvm failed: ${ours.err}`);
   const tl = ours.out.replace(/\r/g, '').split('\n');

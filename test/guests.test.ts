@@ -9,7 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, requireTool, runTkvm } from './support/host.js';
+import { ROOT, requireTool, runTkvm, requireQemu } from './support/host.js';
+import { spawnQemuSync } from '../src/platform/node/qemu.js';
 
 const BIN = join(ROOT, 'guests/bin');
 const MACHINE = ['-M', 'ppce500', '-cpu', 'e500mc', '-m', '256', '-nographic'];
@@ -113,7 +114,7 @@ function runQemu(elf: string): { status: number | null; out: string } {
   try {
     const file = join(dir, 'out');
     const fd = openSync(file, 'w');
-    const r = spawnSync('qemu-system-ppc', [...MACHINE, '-icount', 'shift=0,sleep=off', '-monitor', 'none', '-no-reboot', '-kernel', elf], {
+    const r = spawnQemuSync([...MACHINE, '-icount', 'shift=0,sleep=off', '-monitor', 'none', '-no-reboot', '-kernel', elf], {
       stdio: ['ignore', fd, 'pipe'], encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL',
     });
     closeSync(fd);
@@ -125,7 +126,7 @@ function runQemu(elf: string): { status: number | null; out: string } {
 
 for (const g of kitGuests) {
   test(`guest ${g} passes under QEMU`, (t) => {
-    if (!requireTool(t, 'qemu-system-ppc')) return;
+    if (!requireQemu(t)) return;
     const r = runQemu(join(BIN, g));
     check('QEMU', g, r.out, r.status, true);
   });

@@ -13,15 +13,16 @@ import { join } from 'node:path';
 import { cachedLinux, readSources, testPrograms, type LinuxImages } from '../src/cli/images/linux.js';
 import { cacheDir, IMAGES_SRC } from '../src/cli/images/paths.js';
 import { cachedUboot } from '../src/cli/images/uboot.js';
-import { requireTool } from './support/host.js';
+import { requireTool, requireQemu } from './support/host.js';
 import { QemuConsole } from './support/qemu-console.js';
+import { QEMU_USER } from '../src/platform/node/qemu.js';
 
 const PROGRAMS = testPrograms(readSources().tests);
 const expected = (name: string): string => readFileSync(join(IMAGES_SRC, 'tests', `${name}.expected`), 'utf8');
 const PROMPT = /tkvm:\/root# $/m;
 
 function requireImages(t: { skip: (msg: string) => void }): LinuxImages | null {
-  if (!requireTool(t, 'qemu-system-ppc')) return null;
+  if (!requireQemu(t)) return null;
   const images = cachedLinux(cacheDir());
   if (images) return images;
   const msg = `!!! THE LINUX IMAGES ARE NOT BUILT for the current inputs: this test did NOT run (run: npm run images:linux) !!!`;
@@ -31,7 +32,7 @@ function requireImages(t: { skip: (msg: string) => void }): LinuxImages | null {
 }
 
 test('the test programs print their expected output under qemu-ppc-static -cpu e500mc', (t) => {
-  if (!requireTool(t, 'powerpc-linux-gnu-gcc') || !requireTool(t, 'qemu-ppc-static')) return;
+  if (!requireTool(t, 'powerpc-linux-gnu-gcc') || !requireTool(t, QEMU_USER)) return;
   const dir = mkdtempSync(join(tmpdir(), 'tkvm-tests-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   for (const name of PROGRAMS) {
@@ -39,7 +40,7 @@ test('the test programs print their expected output under qemu-ppc-static -cpu e
     const cc = spawnSync('powerpc-linux-gnu-gcc', ['-static', '-O2', '-Wall', '-Wextra', '-Werror', '-o', exe,
       join(IMAGES_SRC, 'tests', `${name}.c`), '-lm'], { encoding: 'utf8' });
     assert.equal(cc.status, 0, cc.stderr);
-    const r = spawnSync('qemu-ppc-static', ['-cpu', 'e500mc', exe], { encoding: 'utf8', timeout: 60_000 });
+    const r = spawnSync(QEMU_USER, ['-cpu', 'e500mc', exe], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.stdout, expected(name), `${name} under qemu-ppc-static`);
     assert.equal(r.status, 0, `${name} exit status`);
   }

@@ -17,6 +17,7 @@ import { IMAGES_SRC, cacheDir } from '../src/cli/images/paths.js';
 import { cachedUboot } from '../src/cli/images/uboot.js';
 import { haveCommand, requireTool } from './support/host.js';
 import { MACHINE, PROMPT, TkvmConsole, cpuSeconds, requireLinuxImages, testBinaries } from './support/linux.js';
+import { QEMU_USER } from '../src/platform/node/qemu.js';
 
 const PROGRAMS = testPrograms(readSources().tests);
 const dir = mkdtempSync(join(tmpdir(), 'tkvm-linux-'));
@@ -129,13 +130,13 @@ test('an interactive session on the serial console: commands, job control, line 
     void progs;
     await g.expect(PROMPT, 30_000);
     const got = programOutputs(g.output);
-    const haveUser = haveCommand('qemu-ppc-static');
+    const haveUser = haveCommand(QEMU_USER);
     if (!haveUser) process.stderr.write('\n!!! qemu-ppc-static IS NOT INSTALLED: guest output compared with images/tests/*.expected only !!!\n');
     for (const name of PROGRAMS) {
       const want = readFileSync(join(IMAGES_SRC, 'tests', `${name}.expected`), 'utf8');
       assert.equal(got.get(name), want, `${name} in tkvm`);
       if (haveUser) {
-        const u: { stdout: string } = spawnSync('qemu-ppc-static', ['-cpu', 'e500mc', join(testBinaries(images), name)], { encoding: 'utf8', timeout: 60_000 });
+        const u: { stdout: string } = spawnSync(QEMU_USER, ['-cpu', 'e500mc', join(testBinaries(images), name)], { encoding: 'utf8', timeout: 60_000 });
         assert.equal(got.get(name), u.stdout, `${name}: tkvm against qemu-ppc-static`);
       }
     }

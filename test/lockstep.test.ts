@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, requireTool, runTkvm } from './support/host.js';
+import { ROOT, runTkvm, requireQemu } from './support/host.js';
 import { TraceParser, type TraceRecord } from '../src/lockstep/trace.js';
 import { F, newState } from '../src/lockstep/fields.js';
 import { Lockstep } from '../src/lockstep/lockstep.js';
@@ -158,7 +158,7 @@ const PARTIAL: Record<string, { limit: number; why: string }> = {
 // Every guest of the kit, whole (or as PARTIAL says), against QEMU.
 for (const g of guests) {
   test(`lockstep: ${g} runs in tkvm exactly as in QEMU`, (t) => {
-    if (!requireTool(t, 'qemu-system-ppc')) return;
+    if (!requireQemu(t)) return;
     const partial = PARTIAL[g];
     const limit = partial !== undefined ? ['--limit', String(partial.limit)] : [];
     const r = runTkvm(['lockstep', '-q', ...limit, '-m', '256', '-kernel', join(BIN, g)], { timeoutMs: 1_200_000 });

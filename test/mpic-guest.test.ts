@@ -3,7 +3,7 @@
 // as on QEMU.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireTool } from './support/host.js';
+import { requireTool, requireQemu } from './support/host.js';
 import { buildGuest, CROSS_CC } from './support/build-guest.js';
 import { drive, machineArgs, qemuCommand, tkvmCommand } from './support/uboot.js';
 
@@ -19,7 +19,7 @@ test('UART receive interrupts through the MPIC, with IACK and in external proxy 
     ...'cq'.split('').map((c) => `mpic-echo: got '${c}' from vector 42 (EPR)`),
     'mpic-echo: 5 characters, IACK now 65535 (spurious)', ''].join('\n');
   assert.equal(k.transcript, expected);
-  if (!requireTool(t, 'qemu-system-ppc')) return;
+  if (!requireQemu(t)) return;
   const q = await drive(qemuCommand(args), o);
   assert.equal(q.status, 0, q.stderr);
   assert.equal(k.transcript, q.transcript);

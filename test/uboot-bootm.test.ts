@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireTool, runTkvm } from './support/host.js';
+import { requireTool, runTkvm, requireQemu } from './support/host.js';
 import { buildBootmGuest, CROSS_CC } from './support/build-guest.js';
 import { drive, machineArgs, requireUboot, qemuCommand, tkvmCommand, UBOOT_ELF } from './support/uboot.js';
 
@@ -29,7 +29,7 @@ test('U-Boot boots a gzip-compressed uImage given with -kernel, as under QEMU', 
   assert.match(k.transcript, /Uncompressing Kernel Image/);
   assert.ok(k.transcript.includes(ENTERED), k.transcript);
   assert.match(k.transcript, /bootm-hello: powering off\n$/);
-  if (!requireTool(t, 'qemu-system-ppc')) return;
+  if (!requireQemu(t)) return;
   const q = await drive(qemuCommand(args), { commands: [], timeoutMs: 30_000 });
   assert.equal(q.transcript, k.transcript);
 });
@@ -66,7 +66,7 @@ test('-dtb: the guest gets the user\'s device tree, grown as QEMU grows it', asy
   const k = await drive(tkvmCommand(args), { commands: [], timeoutMs: 20_000 });
   assert.equal(k.status, 0, k.stderr);
   assert.ok(k.transcript.includes(`total size 0x${size.toString(16).padStart(8, '0')}`), k.transcript);
-  if (!requireTool(t, 'qemu-system-ppc')) return;
+  if (!requireQemu(t)) return;
   const q = await drive(qemuCommand(args), { commands: [], timeoutMs: 20_000 });
   assert.equal(k.transcript, q.transcript);
 });

@@ -3,7 +3,7 @@
 // that legitimately differ.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { requireTool } from './support/host.js';
+import { requireQemu } from './support/host.js';
 import { drive, machineArgs, requireUboot, qemuCommand, tkvmCommand, UBOOT_ELF } from './support/uboot.js';
 
 const SCRIPT = [
@@ -76,7 +76,7 @@ function compare(a: string, b: string): string[] {
 }
 
 test('a U-Boot session prints the same transcript on tkvm as on QEMU', async (t) => {
-  if (!requireTool(t, 'qemu-system-ppc')) return;
+  if (!requireQemu(t)) return;
   if (!requireUboot(t)) return;
   const args = machineArgs(['-bios', UBOOT_ELF]);
   const commands = [...SCRIPT, 'poweroff'];

@@ -3,8 +3,8 @@
 // instruction (src/lockstep). QEMU runs with one instruction per block and
 // its CPU trace on a pipe; tkvm follows it through guest-debug single steps.
 
-import { spawn, spawnSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, constants, createReadStream, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { boot } from '../vmm/loaders/boot.js';
@@ -14,11 +14,14 @@ import { TraceParser } from '../lockstep/trace.js';
 import { RULES } from '../lockstep/allowlist.js';
 import { parseRunArgs, UsageError, type RunArgs } from './args.js';
 import { readImages } from './inputs.js';
+import { haveQemu, QEMU_SYSTEM, qemuFailure, spawnQemu } from '../platform/node/qemu.js';
 
-export const LOCKSTEP_USAGE = `usage: tkvm lockstep [--limit N] [--keep-going N] [--quiet] [--examples] [-m SIZE] (-kernel FILE | -bios FILE [-kernel FILE])
-                     [-initrd FILE] [-append ARGS] [-dtb FILE]
-  Runs the guest in tkvm and in qemu-system-ppc (-M ppce500 -cpu e500mc) in lockstep and
-  compares every architected register before every instruction. Exit status 0: the runs
+export const LOCKSTEP_USAGE = `usage: tkvm lockstep [--limit N] [--keep-going N] [--quiet] [--examples] RUN-OPTIONS
+  RUN-OPTIONS: the guest as on a \`tkvm run\` (or QEMU) command line: -m SIZE, -kernel FILE,
+  -bios FILE, -initrd FILE, -append ARGS, -dtb FILE, -rtc base=DATE, -nic none; -M ppce500,
+  -cpu e500mc, -nographic, -serial, -monitor and -no-reboot are accepted and implied.
+  Runs the guest in tkvm and in qemu-system-ppc (-M ppce500 -cpu e500mc -nic none) in lockstep
+  and compares every architected register before every instruction. Exit status 0: the runs
   agree (differences the allowlist explains are counted); 1: a divergence (printed).
   --limit N    compare the first N instructions only
   --examples   show the first instances of each allowed difference
@@ -30,8 +33,6 @@ export interface LockstepResult {
   report: string;
 }
 
-const QEMU = 'qemu-system-ppc';
-
 function qemuArgs(a: RunArgs, serialFile: string, traceFile: string): string[] {
   const out = ['-M', 'ppce500', '-cpu', 'e500mc', '-m', `${a.ramBytes / (1024 * 1024)}M`,
     '-display', 'none', '-monitor', 'none', '-serial', `file:${serialFile}`, '-no-reboot',
@@ -41,6 +42,7 @@ function qemuArgs(a: RunArgs, serialFile: string, traceFile: string): string[] {
   if (a.initrd !== undefined) out.push('-initrd', a.initrd);
   if (a.dtb !== undefined) out.push('-dtb', a.dtb);
   if (a.append !== '') out.push('-append', a.append);
+  if (a.rtcBaseMs !== undefined) out.push('-rtc', `base=${new Date(a.rtcBaseMs).toISOString().slice(0, 19)}`);
   return out;
 }
 
@@ -90,9 +92,20 @@ export async function lockstepCommand(argv: string[]): Promise<number> {
   return r.status;
 }
 
+/** Opens the named pipe for writing and closes it again, until the reader has it (`done`). */
+function releasePipe(path: string, done: () => boolean): void {
+  if (done()) return;
+  try {
+    closeSync(openSync(path, constants.O_WRONLY | constants.O_NONBLOCK));
+  } catch {
+    // ENXIO: the reader has not opened it yet.
+  }
+  setTimeout(() => releasePipe(path, done), 20);
+}
+
 /** Run a guest in lockstep; `progress` gets occasional status text. */
 export async function runLockstep(a: RunArgs, limit: number, progress: (s: string) => void, examples = false, keepGoing = 0): Promise<LockstepResult> {
-  if (spawnSync(QEMU, ['--version']).status !== 0) throw new UsageError(`lockstep needs ${QEMU} (apt-get install qemu-system-ppc)`);
+  if (!haveQemu()) throw new UsageError(`lockstep needs ${QEMU_SYSTEM} (apt-get install qemu-system-ppc)`);
   const images = readImages(a);
   const tkvmOut: number[] = [];
   const m = new Ppce500({ ramBytes: a.ramBytes, output: (b) => { tkvmOut.push(b); }, icount: 0, rtc: { clock: 'vm' } });
@@ -105,11 +118,17 @@ export async function runLockstep(a: RunArgs, limit: number, progress: (s: strin
   // The trace goes through a named pipe: QEMU waits while tkvm catches up.
   const traceFile = join(dir, 'trace');
   if (spawnSync('mkfifo', [traceFile]).status !== 0) throw new UsageError(`cannot make a named pipe in ${dir}`);
-  const qemu = spawn(QEMU, qemuArgs(a, serialFile, traceFile), { stdio: ['ignore', 'ignore', 'pipe'] });
+  const qemu = spawnQemu(qemuArgs(a, serialFile, traceFile), { stdio: ['ignore', 'ignore', 'pipe'] });
   const trace = createReadStream(traceFile, { highWaterMark: 1 << 20 });
+  let traceOpen = false;
+  trace.once('open', () => { traceOpen = true; });
   let qemuErr = '';
-  qemu.stderr.setEncoding('utf8');
-  qemu.stderr.on('data', (s: string) => { qemuErr += s; });
+  qemu.stderr!.setEncoding('utf8');
+  qemu.stderr!.on('data', (s: string) => { qemuErr += s; });
+  // A QEMU that dies before opening the pipe (bad flags, a missing ROM)
+  // leaves our open of the pipe waiting for a writer: be that writer, so the
+  // read ends and QEMU's message is reported.
+  qemu.once('close', () => { if (!traceOpen) releasePipe(traceFile, () => traceOpen || trace.destroyed); });
   const parser = new TraceParser((rec) => ls.push(rec));
   const started = performance.now();
   let lastProgress = started;
@@ -137,7 +156,7 @@ export async function runLockstep(a: RunArgs, limit: number, progress: (s: strin
       parser.end();
       ls.finish();
       if (code !== 0 && ls.divergence === null) {
-        return { status: 2, report: `tkvm: QEMU failed (status ${code}): ${qemuErr.trim().split('\n')[0] ?? ''}\n` };
+        return { status: 2, report: `tkvm: ${qemuFailure(code, qemuErr)}\n` };
       }
     }
   } finally {

@@ -2,14 +2,13 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { haveCommand, QEMU_SYSTEM } from '../../src/platform/node/qemu.js';
 
 /** The repository root (tests run from dist/test). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const CLI = join(ROOT, 'dist/src/cli/main.js');
 
-export function haveCommand(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
+export { haveCommand };
 
 /**
  * A test that needs a host tool skips only when the tool is missing, and
@@ -21,6 +20,11 @@ export function requireTool(t: { skip: (msg: string) => void }, cmd: string): bo
   process.stderr.write(`\n${msg}\n`);
   t.skip(msg);
   return false;
+}
+
+/** requireTool for qemu-system-ppc. */
+export function requireQemu(t: { skip: (msg: string) => void }): boolean {
+  return requireTool(t, QEMU_SYSTEM);
 }
 
 export interface RunResult {

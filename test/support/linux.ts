@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { cachedLinux, type LinuxImages } from '../../src/cli/images/linux.js';
 import { cacheDir } from '../../src/cli/images/paths.js';
 import { CLI } from './host.js';
-import { QemuConsole } from './qemu-console.js';
+import { ConsoleProcess } from './qemu-console.js';
 
 /** The prompt of the initramfs's shell (images/initramfs/init). */
 export const PROMPT = /tkvm:[^\n#]*# $/m;
@@ -39,9 +39,9 @@ export function cpuSeconds(pid: number): number {
 }
 
 /** A tkvm process driven through its console, like a person at the terminal. */
-export class TkvmConsole extends QemuConsole {
+export class TkvmConsole extends ConsoleProcess {
   constructor(args: string[]) {
-    super([CLI, 'run', ...args], process.execPath);
+    super([process.execPath, [CLI, 'run', ...args]]);
   }
 
   /**

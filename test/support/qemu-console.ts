@@ -1,8 +1,9 @@
-// Drives a QEMU guest through its serial console (stdin/stdout), like a
+// Drives a QEMU (or tkvm) guest through its serial console (stdin/stdout), like a
 // person at the terminal: wait for text, type, wait for the exit status.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { qemuCommand } from '../../src/platform/node/qemu.js';
 
-export class QemuConsole {
+export class ConsoleProcess {
   readonly started = Date.now();
   private readonly proc: ChildProcessWithoutNullStreams;
   private text = '';
@@ -10,7 +11,7 @@ export class QemuConsole {
   private waiters: (() => void)[] = [];
   readonly exit: Promise<number | null>;
 
-  constructor(args: string[], cmd = 'qemu-system-ppc') {
+  constructor([cmd, args]: [string, string[]]) {
     this.proc = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const onData = (b: Buffer): void => {
       this.text += b.toString('latin1').replace(/\r/g, '');
@@ -65,4 +66,11 @@ export class QemuConsole {
   }
 
   kill(): void { if (this.proc.exitCode === null) this.proc.kill('SIGKILL'); }
+}
+
+/** QEMU's machine driven through its console (see src/platform/node/qemu.ts for its flags). */
+export class QemuConsole extends ConsoleProcess {
+  constructor(args: string[]) {
+    super(qemuCommand(args));
+  }
 }

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { CLI } from './host.js';
+import { qemuCommand } from '../../src/platform/node/qemu.js';
 
 export const UBOOT_DIR = '/usr/lib/u-boot/qemu-ppce500';
 export const UBOOT_ELF = `${UBOOT_DIR}/uboot.elf`;
@@ -46,9 +47,7 @@ export function tkvmCommand(args: string[]): [string, string[]] {
   return [process.execPath, [CLI, 'run', ...args]];
 }
 
-export function qemuCommand(args: string[]): [string, string[]] {
-  return ['qemu-system-ppc', [...args, '-nic', 'none']];
-}
+export { qemuCommand };
 
 /** The common machine flags (QEMU's spelling, accepted by both). */
 export function machineArgs(extra: string[] = []): string[] {
