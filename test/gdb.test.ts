@@ -10,22 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { framePacket } from '../src/vmm/gdb/rsp.js';
 import { ROOT, requireTool } from './support/host.js';
-import { freePort, Proc } from './support/cli.js';
+import { freePort, Proc, waitListening } from './support/cli.js';
 
 const GDBTEST = join(ROOT, 'guests/bin/gdbtest.elf');
 
 async function startTkvm(extra: string[], kernel: string[] = ['-kernel', GDBTEST]): Promise<{ p: Proc; port: number }> {
   const port = await freePort();
   const p = new Proc(['run', '-M', 'ppce500', '-m', '256', '-nographic', '-monitor', 'none', '-gdb', `tcp::${port}`, ...extra, ...kernel]);
-  // Wait until it listens.
-  for (let k = 0; k < 100; k++) {
-    const ok = await new Promise<boolean>((res) => {
-      const s = connect(port, '127.0.0.1', () => { s.destroy(); res(true); });
-      s.on('error', () => res(false));
-    });
-    if (ok) return { p, port };
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  if (await waitListening(port)) return { p, port };
   p.kill();
   throw new Error(`tkvm did not listen: ${p.err}`);
 }

@@ -1,7 +1,7 @@
 // A tkvm process driven over its stdin/stdout (the monitor on stdio, or the
 // serial console with Ctrl-A escapes), for the monitor and debugger tests.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { CLI } from './host.js';
 
 export class Proc {
@@ -80,4 +80,18 @@ export function freePort(): Promise<number> {
       s.close(() => res(port));
     });
   });
+}
+
+/** Wait until something accepts connections on 127.0.0.1:port (a debugger stub starting up). */
+export async function waitListening(port: number, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((res) => {
+      const s = connect(port, '127.0.0.1', () => { s.destroy(); res(true); });
+      s.on('error', () => res(false));
+    });
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
 }
