@@ -30,9 +30,9 @@ test('framing: checksums, escapes, acks, interrupt, noise', () => {
 
 class FakeTarget implements GdbTarget {
   registers: GdbRegister[] = [
-    ...Array.from({ length: 32 }, (_, i) => ({ name: `r${i}`, bits: 32 as const, feature: 'core' as const })),
-    { name: 'pc', bits: 32, feature: 'core' },
-    { name: 'f0', bits: 64, feature: 'fpu' },
+    ...Array.from({ length: 32 }, (_, i) => ({ name: `r${i}`, regnum: i, bits: 32 as const, feature: 'core' as const })),
+    { name: 'pc', regnum: 64, bits: 32, feature: 'core' },
+    { name: 'f0', regnum: 71, bits: 64, feature: 'fpu' },
   ];
   regs = new Map<number, bigint>();
   mem = new Uint8Array(256);
@@ -67,19 +67,34 @@ function session() {
 test('registers, memory and breakpoints', () => {
   const { t, ask } = session();
   assert.match(ask('qSupported:multiprocess+')!, /qXfer:features:read\+/);
-  assert.match(ask('qXfer:features:read:target.xml:0,1000')!, /^l<\?xml.*org\.gnu\.gdb\.power\.core.*regnum="32".*<\/target>$/);
-  assert.equal(ask('p20'), '00000020');
-  assert.equal(ask('p21'), '0000000000000021');
-  assert.equal(ask('P20=00100000'), 'OK');
-  assert.equal(t.regs.get(32), 0x100000n);
-  assert.equal(ask('p99'), 'E01');
+  // Before the description is read: GDB's built-in numbering (f0 at 32, pc
+  // at 64), and g holds r0-r31, the FPRs, pc..., as QEMU's g does then.
+  assert.equal(ask('p20'), '0000000000000047', 'f0 (regnum 71) as register 32');
+  assert.equal(ask('p40'), '00000040', 'pc');
+  assert.equal(ask('g'), Array.from({ length: 32 }, (_, i) => i.toString(16).padStart(8, '0')).join('') + '0000000000000047' + '00000040');
+  assert.match(ask('qXfer:features:read:target.xml:0,1000')!,
+    /^l<\?xml.*org\.gnu\.gdb\.power\.core.*<reg name="pc" bitsize="32" regnum="64"\/>.*<reg name="f0" bitsize="64" regnum="71"\/>.*<\/target>$/);
+  // From now on the description's numbers: nothing at 32, f0 at 71 (0x47).
+  assert.equal(ask('p20'), 'E14');
+  assert.equal(ask('p47'), '0000000000000047');
+  assert.equal(ask('p40'), '00000040');
+  assert.equal(ask('P40=00100000'), 'OK');
+  assert.equal(t.regs.get(64), 0x100000n);
+  assert.equal(ask('P47=0000000000000001'), 'OK');
+  assert.equal(t.regs.get(71), 1n);
+  assert.equal(ask('P20=0000000000000001'), 'E01', 'no register 32');
+  assert.equal(ask('p99'), 'E14');
   assert.equal(ask('M10,3:aabbcc'), 'OK');
   assert.equal(ask('m10,3'), 'aabbcc');
   assert.equal(ask('m1000,4'), 'E14');
   assert.equal(ask('Z0,100,4'), 'OK');
   assert.equal(ask('z2,40,4'), 'OK');
   assert.deepEqual(t.bps, ['+sw@256/4', '-watch-write@64/4']);
-  assert.equal(ask('g')!.length, 33 * 8 + 16);
+  // g: the core feature only (r0-r31, pc), as QEMU's once GDB has read the description.
+  assert.equal(ask('g'), Array.from({ length: 32 }, (_, i) => i.toString(16).padStart(8, '0')).join('') + '00100000');
+  assert.equal(ask('G' + '00000001'.repeat(33)), 'OK');
+  assert.equal(t.regs.get(64), 1n);
+  assert.equal(t.regs.get(71), 1n, 'G leaves the FPU alone');
 });
 
 test('malformed packets get error replies and the stub keeps working', () => {

@@ -165,6 +165,16 @@ test('remote protocol on the machine: malformed packets, dropped clients, one de
     assert.equal(await r.ask('z1,f00000,4'), 'OK');
     assert.equal(await r.ask('s'), 'T05thread:1;');
     assert.equal(await r.ask('p40'), '00f00000', 'pc (register 64)');
+    // As QEMU's stub: before the client reads the description, g holds GDB's
+    // built-in layout (r0-r31, f0-f31, pc, msr, cr, lr, ctr, xer, fpscr);
+    // after, the description's numbers (f0 at 71, nothing at 32-63) and g
+    // holds only the core feature.
+    assert.equal((await r.ask('g')).length, 2 * (32 * 4 + 32 * 8 + 7 * 4));
+    assert.match(await r.ask('qXfer:features:read:target.xml:0,3fff'), /^l<\?xml.*<reg name="f0" bitsize="64" regnum="71" type="ieee_double"\/>/);
+    assert.equal(await r.ask('p40'), '00f00000', 'pc (regnum 64)');
+    assert.equal(await r.ask('p20'), 'E14', 'no register 32');
+    assert.match(await r.ask('p47'), /^[0-9a-f]{16}$/, 'f0 (regnum 71)');
+    assert.equal((await r.ask('g')).length, 2 * 38 * 4, 'r0-r31, pc, msr, cr, lr, ctr, xer');
     assert.match(await r.ask(`qRcmd,${Buffer.from('info status').toString('hex')}`), /^[0-9a-f]+$/);
     r.raw(framePacket('k'));
     assert.equal(await p.exited, 0, 'kill ends tkvm, as QEMU');

@@ -15,6 +15,8 @@ export type StopReason =
 
 export interface GdbRegister {
   name: string;
+  /** Its number in the target description (regnum), and so in p/P packets. */
+  regnum: number;
   bits: 32 | 64;
   type?: string;
   group?: string;
@@ -22,8 +24,9 @@ export interface GdbRegister {
 }
 
 export interface GdbTarget {
-  /** Registers in GDB's numbering. */
+  /** Registers in the order of the target description, each with its regnum. */
   readonly registers: readonly GdbRegister[];
+  /** Register `n` by its regnum. */
   readRegister(n: number): bigint;
   writeRegister(n: number, v: bigint): boolean;
   /** Guest-virtual memory through the guest MMU; null if unmapped. */
@@ -44,13 +47,54 @@ export interface GdbTarget {
 
 const SIGTRAP = 5;
 
+/**
+ * GDB's built-in numbering of 32-bit PowerPC registers, for a client that
+ * has not read the target description. QEMU's stub does the same: until the
+ * client reads target.xml its g packet holds these 71 registers in this
+ * order (412 bytes for ppce500); afterwards g holds only the core feature
+ * and register numbers are the description's regnums (FPRs at 71-102).
+ */
+const CLASSIC_PPC32 = [
+  ...Array.from({ length: 32 }, (_, i) => `r${i}`), ...Array.from({ length: 32 }, (_, i) => `f${i}`),
+  'pc', 'msr', 'cr', 'lr', 'ctr', 'xer', 'fpscr',
+];
+
 export class GdbStub {
   private readonly dec = new RspDecoder();
   private noAck = false;
   private running = false;
   private lastStop: StopReason = { kind: 'signal', signal: SIGTRAP };
+  /** The client has read target.xml: numbers are the description's regnums, g/G the core feature. */
+  private described = false;
+  private readonly byRegnum: ReadonlyMap<number, GdbRegister>;
+  /** CLASSIC_PPC32 number -> register (undefined where the target has none). */
+  private readonly classic: readonly (GdbRegister | undefined)[];
 
-  constructor(private readonly target: GdbTarget, private readonly send: (bytes: Uint8Array) => void) {}
+  constructor(private readonly target: GdbTarget, private readonly send: (bytes: Uint8Array) => void) {
+    this.byRegnum = new Map(target.registers.map((r) => [r.regnum, r]));
+    const byName = new Map(target.registers.map((r) => [r.name, r]));
+    this.classic = CLASSIC_PPC32.map((n) => byName.get(n));
+  }
+
+  /**
+   * The register a p/P packet's number means now. Before the description is
+   * read QEMU answers p/P as unsupported (GDB then uses g); tkvm answers in
+   * the numbering its g uses then, which says the same thing.
+   */
+  private register(n: number): GdbRegister | undefined {
+    return this.described ? this.byRegnum.get(n) : this.classic[n];
+  }
+
+  /**
+   * What g and G carry. With the description read: the core feature's
+   * registers in regnum order, as QEMU's stub (whose g then stops after xer);
+   * GDB fetches the FPU and SPRs with p. Writing a whole G therefore never
+   * rewrites the running timers (DEC, TSR) with stale values.
+   */
+  private gLayout(): readonly GdbRegister[] {
+    if (!this.described) return this.classic.filter((r) => r !== undefined);
+    return this.target.registers.filter((r) => r.feature === 'core').sort((a, b) => a.regnum - b.regnum);
+  }
 
   get isRunning(): boolean { return this.running; }
 
@@ -112,16 +156,19 @@ export class GdbStub {
       case 'G': return this.writeAll(p.slice(1));
       case 'p': {
         const n = parseHex(p.slice(1));
-        if (n === null || n >= t.registers.length) return 'E01';
-        return regHex(t.readRegister(n), t.registers[n].bits);
+        if (n === null) return 'E01';
+        const r = this.register(n);
+        // A number no register has (e.g. 32-63, where the description has
+        // none): E14, QEMU's answer.
+        if (r === undefined) return 'E14';
+        return regHex(t.readRegister(r.regnum), r.bits);
       }
       case 'P': {
-        const m = /^([0-9a-fA-F]+)=([0-9a-fA-F]+)$/.exec(p.slice(1));
+        const m = /^([0-9a-fA-F]{1,8})=([0-9a-fA-F]+)$/.exec(p.slice(1));
         if (!m) return 'E01';
-        const n = parseInt(m[1], 16);
-        const r = t.registers[n];
+        const r = this.register(parseInt(m[1], 16));
         if (!r || m[2].length !== r.bits / 4) return 'E01';
-        return t.writeRegister(n, BigInt('0x' + m[2])) ? 'OK' : 'E01';
+        return t.writeRegister(r.regnum, BigInt('0x' + m[2])) ? 'OK' : 'E01';
       }
       case 'm': {
         const m = /^([0-9a-fA-F]+),([0-9a-fA-F]+)$/.exec(p.slice(1));
@@ -187,7 +234,7 @@ export class GdbStub {
   }
 
   private pcRegister(): number {
-    return this.target.registers.findIndex((r) => r.name === 'pc');
+    return this.target.registers.find((r) => r.name === 'pc')?.regnum ?? -1;
   }
 
   private breakpoint(p: string): string {
@@ -213,6 +260,7 @@ export class GdbStub {
       const m = /^qXfer:features:read:([^:]+):([0-9a-fA-F]+),([0-9a-fA-F]+)$/.exec(p);
       if (!m) return 'E01';
       if (m[1] !== 'target.xml') return 'E00';
+      this.described = true;
       const xml = targetXml(this.target.registers);
       const off = parseInt(m[2], 16), len = parseInt(m[3], 16);
       const chunk = xml.slice(off, off + len);
@@ -257,20 +305,17 @@ export class GdbStub {
   }
 
   private readAll(): string {
-    let s = '';
-    const regs = this.target.registers;
-    for (let n = 0; n < regs.length; n++) s += regHex(this.target.readRegister(n), regs[n].bits);
-    return s;
+    return this.gLayout().map((r) => regHex(this.target.readRegister(r.regnum), r.bits)).join('');
   }
 
   private writeAll(hex: string): string {
-    const regs = this.target.registers;
+    const regs = this.gLayout();
     const total = regs.reduce((a, r) => a + r.bits / 4, 0);
     if (hex.length !== total || !/^[0-9a-fA-F]*$/.test(hex)) return 'E01';
     let o = 0;
-    for (let n = 0; n < regs.length; n++) {
-      const w = regs[n].bits / 4;
-      this.target.writeRegister(n, BigInt('0x' + hex.slice(o, o + w)));
+    for (const r of regs) {
+      const w = r.bits / 4;
+      this.target.writeRegister(r.regnum, BigInt('0x' + hex.slice(o, o + w)));
       o += w;
     }
     return 'OK';
@@ -294,13 +339,18 @@ function stopReply(r: StopReason): string {
   }
 }
 
-/** The target description: GDB's standard PowerPC core and FPU features, and the e500mc SPRs. */
+/**
+ * The target description: GDB's PowerPC core and FPU features as QEMU
+ * sends them (the target lists the registers), then tkvm's e500mc SPRs.
+ * Every register carries its regnum (QEMU writes one only where the
+ * numbering jumps; GDB reads both the same way).
+ */
 export function targetXml(regs: readonly GdbRegister[]): string {
   const feature = (name: string, which: GdbRegister['feature']) => {
     let s = `<feature name="${name}">`;
-    regs.forEach((r, n) => {
+    regs.forEach((r) => {
       if (r.feature !== which) return;
-      s += `<reg name="${r.name}" bitsize="${r.bits}" regnum="${n}"` +
+      s += `<reg name="${r.name}" bitsize="${r.bits}" regnum="${r.regnum}"` +
         (r.type ? ` type="${r.type}"` : '') + (r.group ? ` group="${r.group}"` : '') + '/>';
     });
     return s + '</feature>';

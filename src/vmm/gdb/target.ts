@@ -1,8 +1,7 @@
 // The machine as a GDB target, through the hypervisor API only:
 //   - registers: KVM_GET/SET_REGS, the FPU (KVM_GET/SET_FPU, FPSCR by
-//     ONE_REG), SPRs from kvm_sregs; GDB's numbering for 32-bit PowerPC
-//     (r0-r31 0..31, f0-f31 32..63, pc 64, msr 65, cr 66, lr 67, ctr 68,
-//     xer 69, fpscr 70, as QEMU's), then e500 SPRs;
+//     ONE_REG), SPRs from kvm_sregs; described to GDB as QEMU 7.2 describes
+//     ppce500/e500mc (see REGS), then tkvm's own e500 SPR feature;
 //   - memory: effective addresses through the guest MMU (the TLB walker of
 //     debug/tlb.ts), or physical with QEMU's `maint packet
 //     Qqemu.PhyMemMode:1` (and `monitor xp`); inserted software breakpoints
@@ -35,7 +34,7 @@ type RegAccess = {
 
 function gpr(i: number): RegAccess {
   return {
-    reg: { name: `r${i}`, bits: 32, feature: 'core', type: i === 1 ? 'data_ptr' : undefined },
+    reg: { name: `r${i}`, regnum: i, bits: 32, feature: 'core', type: 'uint32' },
     get: (t) => BigInt(t.regs().gpr[i] >>> 0),
     set: (t, v) => t.setRegs((r) => { r.gpr[i] = Number(v); }),
   };
@@ -43,7 +42,7 @@ function gpr(i: number): RegAccess {
 
 function fpr(i: number): RegAccess {
   return {
-    reg: { name: `f${i}`, bits: 64, feature: 'fpu', type: 'ieee_double' },
+    reg: { name: `f${i}`, regnum: FPR0 + i, bits: 64, feature: 'fpu', type: 'ieee_double' },
     get: (t) => t.m.vcpu.getFpu().fpr[i],
     set: (t, v) => {
       const f = t.m.vcpu.getFpu();
@@ -55,9 +54,10 @@ function fpr(i: number): RegAccess {
 
 type ScalarReg = 'pc' | 'msr' | 'cr' | 'lr' | 'ctr' | 'xer' | 'srr0' | 'srr1' | 'pid' | 'sprg0' | 'sprg1' | 'sprg2' | 'sprg3';
 
-function scalar(name: ScalarReg, feature: GdbRegister['feature'], type?: string): RegAccess {
+function scalar(name: ScalarReg, regnum: number, feature: GdbRegister['feature'], type?: string): RegAccess {
   return {
-    reg: { name, bits: 32, feature, type },
+    // The SPRs print as QEMU's do: a plain (signed) int, in the group "spr".
+    reg: { name, regnum, bits: 32, feature, type, group: feature === 'spr' ? 'spr' : undefined },
     get: (t) => BigInt(t.regs()[name] >>> 0),
     set: (t, v) => t.setRegs((r) => { r[name] = Number(v); }),
   };
@@ -65,9 +65,10 @@ function scalar(name: ScalarReg, feature: GdbRegister['feature'], type?: string)
 
 type SregName = 'csrr0' | 'csrr1' | 'dear' | 'esr' | 'ivpr' | 'tcr' | 'tsr' | 'dec' | 'decar' | 'mcsrr0' | 'mcsrr1';
 
-function sreg(name: SregName): RegAccess {
+/** An SPR kept in kvm_sregs (`name` there); `gdbName` is QEMU's name for it. */
+function sreg(name: SregName, regnum: number, gdbName: string = name): RegAccess {
   return {
-    reg: { name, bits: 32, feature: 'spr', group: 'system' },
+    reg: { name: gdbName, regnum, bits: 32, feature: 'spr', group: 'spr' },
     get: (t) => BigInt.asUintN(32, BigInt(t.m.vcpu.getSregs().e[name])),
     set: (t, v) => {
       const s = t.m.vcpu.getSregs();
@@ -80,21 +81,58 @@ function sreg(name: SregName): RegAccess {
   };
 }
 
+/**
+ * The registers, in the order of the target description.
+ *
+ * The core and FPU features are what QEMU 7.2's stub sends for
+ * `-M ppce500 -cpu e500mc` (observed with gdb-multiarch: `maint print
+ * xml-tdesc`, `maint print remote-registers`, the qXfer:features:read
+ * packets), so GDB prints registers the same through both stubs:
+ *   org.gnu.gdb.power.core: r0-r31 (regnums 0-31, uint32), pc (64,
+ *     code_ptr), msr, cr (65-66, uint32), lr (67, code_ptr), ctr, xer
+ *     (68-69, uint32);
+ *   org.gnu.gdb.power.fpu: f0-f31 (71-102, ieee_double), fpscr (103, no
+ *     type: a signed int, group float).
+ * Numbers 32-63 and 70 have no register (GDB's built-in numbering put the
+ * FPRs and fpscr there; the description moves them).
+ *
+ * QEMU then sends a third feature, org.qemu.power.spr (regnums 104-208),
+ * generated from its SPR table. tkvm does not mirror it: it is QEMU's table
+ * rather than the e500mc's registers (xer, lr and ctr again, now as signed
+ * ints; tbl and tbu twice; spefscr, though the e500mc has no SPE), its
+ * values are QEMU's stored copies (tbl and tbu still read 0 at a
+ * breakpoint in gdbtest's main(), long after the time base started), and
+ * some of them (l1csr0/1, l1cfg0/1, hid1, bucsr, mmucsr0, l2csr0, bbear,
+ * bbtar) are out of reach of the hypervisor API this stub goes through.
+ * QEMU sends no SPE or AltiVec feature for the e500mc.
+ *
+ * Instead tkvm's own feature, org.tkvm.e500mc.spr, follows from 104 with
+ * the SPRs the API gives, named, typed and grouped as in QEMU's SPR feature
+ * (QEMU's order, "decr" for the DEC, no type, group "spr"), so `p $srr0` or
+ * `info registers spr` print these the same way with both stubs. GDB finds
+ * registers by name; only a client numbering QEMU's SPRs by hand would see
+ * different registers at 104 and beyond.
+ */
+const FPR0 = 71;
+const SPR0 = 104;
 const REGS: RegAccess[] = [
   ...Array.from({ length: 32 }, (_, i) => gpr(i)),
+  scalar('pc', 64, 'core', 'code_ptr'), scalar('msr', 65, 'core', 'uint32'), scalar('cr', 66, 'core', 'uint32'),
+  scalar('lr', 67, 'core', 'code_ptr'), scalar('ctr', 68, 'core', 'uint32'), scalar('xer', 69, 'core', 'uint32'),
   ...Array.from({ length: 32 }, (_, i) => fpr(i)),
-  scalar('pc', 'core', 'code_ptr'), scalar('msr', 'core'), scalar('cr', 'core'), scalar('lr', 'core', 'code_ptr'),
-  scalar('ctr', 'core'), scalar('xer', 'core'),
   {
-    reg: { name: 'fpscr', bits: 32, feature: 'fpu', group: 'float' },
+    reg: { name: 'fpscr', regnum: FPR0 + 32, bits: 32, feature: 'fpu', group: 'float' },
     get: (t) => BigInt.asUintN(32, t.m.vcpu.getOneReg(Reg.FPSCR) as bigint),
     set: (t, v) => t.m.vcpu.setOneReg(Reg.FPSCR, v),
   },
-  scalar('srr0', 'spr'), scalar('srr1', 'spr'), sreg('csrr0'), sreg('csrr1'), sreg('mcsrr0'), sreg('mcsrr1'),
-  sreg('dear'), sreg('esr'), sreg('ivpr'), scalar('pid', 'spr'),
-  scalar('sprg0', 'spr'), scalar('sprg1', 'spr'), scalar('sprg2', 'spr'), scalar('sprg3', 'spr'),
-  sreg('tcr'), sreg('tsr'), sreg('dec'), sreg('decar'),
+  sreg('dec', SPR0, 'decr'), scalar('srr0', SPR0 + 1, 'spr'), scalar('srr1', SPR0 + 2, 'spr'),
+  scalar('pid', SPR0 + 3, 'spr'), sreg('decar', SPR0 + 4), sreg('csrr0', SPR0 + 5), sreg('csrr1', SPR0 + 6),
+  sreg('dear', SPR0 + 7), sreg('esr', SPR0 + 8), sreg('ivpr', SPR0 + 9),
+  scalar('sprg0', SPR0 + 10, 'spr'), scalar('sprg1', SPR0 + 11, 'spr'), scalar('sprg2', SPR0 + 12, 'spr'),
+  scalar('sprg3', SPR0 + 13, 'spr'), sreg('tsr', SPR0 + 14), sreg('tcr', SPR0 + 15),
+  sreg('mcsrr0', SPR0 + 16), sreg('mcsrr1', SPR0 + 17),
 ];
+const BY_REGNUM = new Map(REGS.map((r) => [r.reg.regnum, r]));
 
 interface Watch {
   kind: BreakKind;
@@ -142,11 +180,13 @@ export class MachineGdbTarget implements GdbTarget {
   }
 
   readRegister(n: number): bigint {
-    return REGS[n].get(this);
+    const r = BY_REGNUM.get(n);
+    if (r === undefined) throw new Error(`no register ${n}`);
+    return r.get(this);
   }
 
   writeRegister(n: number, v: bigint): boolean {
-    const r = REGS[n];
+    const r = BY_REGNUM.get(n);
     if (r?.set === undefined) return false;
     try {
       r.set(this, v);
