@@ -6,13 +6,13 @@
 // (li, lis, mr, nop, blr, bctr, beq/bne/..., bdnz, mflr/mtctr, cmpwi, ...).
 
 import { e500mcDecoder } from '../core/isa/index.js';
+import { fieldValue, isFieldName, type FieldName } from '../core/isa/fields.js';
 
 const CR_TRUE = ['lt', 'gt', 'eq', 'so'];
 const CR_FALSE = ['ge', 'le', 'ne', 'ns'];
 
 const hexs = (v: number): string => (v === 0 ? '0' : v < 0 ? `-0x${(-v).toString(16)}` : `0x${v.toString(16)}`);
 const hexu = (v: number): string => `0x${(v >>> 0).toString(16)}`;
-const s16 = (v: number): number => (v << 16) >> 16;
 
 export interface Disassembly {
   mnemonic: string;
@@ -23,49 +23,27 @@ function field(w: number, hi: number, len: number): number {
   return (w >>> hi) & ((1 << len) - 1);
 }
 
+/** How each field shows as an operand (its value comes from the field table, fields.ts). */
+const SHOW: Partial<Record<FieldName, (v: number) => string>> = {
+  rt: (v) => `r${v}`, rs: (v) => `r${v}`, ra: (v) => `r${v}`, rb: (v) => `r${v}`,
+  frt: (v) => `f${v}`, frs: (v) => `f${v}`, fra: (v) => `f${v}`, frb: (v) => `f${v}`, frc: (v) => `f${v}`,
+  bf: (v) => `cr${v}`, bfa: (v) => `cr${v}`,
+  si: hexs, d: hexs, ui: hexu, spr: hexu, tbr: hexu, fxm: hexu, flm: hexu,
+};
+
 /** The text of one operand token of the table's syntax. */
 function operand(tok: string, w: number, addr: number): string {
-  const rt = field(w, 21, 5), ra = field(w, 16, 5), rb = field(w, 11, 5);
-  switch (tok) {
-    case 'rt': case 'rs': return `r${rt}`;
-    case 'ra': return `r${ra}`;
-    case 'ra0': return ra === 0 ? '0' : `r${ra}`;
-    case 'rb': return `r${rb}`;
-    case 'frt': case 'frs': return `f${rt}`;
-    case 'fra': return `f${ra}`;
-    case 'frb': return `f${rb}`;
-    case 'frc': return `f${field(w, 6, 5)}`;
-    case 'bf': return `cr${field(w, 23, 3)}`;
-    case 'bfa': return `cr${field(w, 18, 3)}`;
-    case 'si': return hexs(s16(w));
-    case 'ui': return hexu(w & 0xffff);
-    case 'sh': return String(rb);
-    case 'mb': return String(field(w, 6, 5));
-    case 'me': return String(field(w, 1, 5));
-    case 'bo': case 'to': case 'bt': case 'cbt': case 'ct': case 't': case 'mo': return String(rt);
-    case 'bi': case 'cba': return String(ra);
-    case 'cbb': return String(rb);
-    case 'bc': return String(field(w, 6, 5));
-    case 'bd': return hexu((w & 2) !== 0 ? s16(w & 0xfffc) : addr + s16(w & 0xfffc));
-    case 'li': {
-      const off = ((w & 0x3fffffc) << 6) >> 6;
-      return hexu((w & 2) !== 0 ? off : addr + off);
-    }
-    case 'spr': case 'tbr': return hexu((rb << 5) | ra);
-    case 'lev': return String(field(w, 5, 7));
-    case 'fxm': return hexu(field(w, 12, 8));
-    case 'flm': return hexu(field(w, 17, 8));
-    case 'u': return String(field(w, 12, 4));
-    case 'e': return String(field(w, 15, 1));
-    case 'oc': return String(field(w, 11, 15));
-    case 'l': return String(field(w, 21, 2));
-    default: {
-      // d(ra) and d(ra0)
-      const m = /^d\((ra0?)\)$/.exec(tok);
-      if (m) return `${hexs(s16(w))}(${m[1] === 'ra0' && ra === 0 ? '0' : `r${ra}`})`;
-      return '?';
-    }
+  const m = /^d\((ra0?)\)$/.exec(tok);
+  if (m) {
+    const ra = fieldValue('ra', w);
+    return `${hexs(fieldValue('d', w))}(${m[1] === 'ra0' && ra === 0 ? '0' : `r${ra}`})`;
   }
+  if (tok === 'ra0') return fieldValue('ra', w) === 0 ? '0' : `r${fieldValue('ra', w)}`;
+  if (!isFieldName(tok)) return '?';
+  const v = fieldValue(tok, w);
+  // Branch targets are absolute, AA or not.
+  if (tok === 'bd' || tok === 'li') return hexu((w & 2) !== 0 ? v : addr + v);
+  return (SHOW[tok] ?? String)(v);
 }
 
 /** Conditional branch mnemonic stem for BO/BI, or null if none fits. */

@@ -14,7 +14,7 @@
 // store and slice-ending register write clears it) and follows c.nip.
 
 import type { Cpu } from '../cpu.js';
-import type { Decoder, InsnDef } from '../isa/decode.js';
+import { COMMON, PURE, type Decoder, type InsnDef } from '../isa/decode.js';
 import type { CodePage } from './pages.js';
 
 /**
@@ -24,33 +24,15 @@ import type { CodePage } from './pages.js';
  */
 export type PageInterpreter = (c: Cpu, page: CodePage, budget: number) => number;
 
-/**
- * Instructions that only compute on registers: they cannot fault, branch,
- * exit or change the slice, so nothing needs checking after them.
- */
-const PURE = new Set([
-  'addi', 'addis', 'addic', 'addic.', 'subfic', 'mulli', 'cmpi', 'cmpli', 'cmp', 'cmpl',
-  'rlwimi', 'rlwinm', 'rlwnm', 'ori', 'oris', 'xori', 'xoris', 'andi.', 'andis.',
-  'subfc', 'addc', 'mulhwu', 'slw', 'cntlzw', 'and', 'subf', 'andc', 'mulhw', 'neg', 'nor', 'subfe', 'adde',
-  'subfze', 'addze', 'subfme', 'addme', 'mullw', 'add', 'eqv', 'xor', 'orc', 'or', 'divwu', 'nand', 'divw',
-  'srw', 'sraw', 'srawi', 'extsh', 'extsb', 'isel', 'mfcr', 'mtcrf', 'mcrf', 'mcrxr',
-  'crnor', 'crandc', 'crxor', 'crnand', 'crand', 'creqv', 'crorc', 'cror',
-]);
-
+/** An instruction that only computes on registers: nothing needs checking after it. */
 export function isPure(d: InsnDef | undefined): boolean {
-  return d !== undefined && PURE.has(d.name);
-}
-
-/** True if the interpreter has a case of its own for the instruction (OWN_CASE). */
-export function hasOwnCase(d: InsnDef): boolean {
-  return OWN_CASE.has(d.name);
+  return d !== undefined && (d.flags & PURE) !== 0;
 }
 
 /**
- * Instructions with a case of their own in the interpreter: those that make
- * up all but about 0.1% of what Linux and U-Boot execute while booting
- * (counted per instruction), and a few close relatives. Every other
- * instruction shares one case that calls its handler through a table.
+ * True if the interpreter has a case of its own for the instruction (the
+ * COMMON ones). Every other instruction shares one case that calls its
+ * handler through a table.
  *
  * Why not a case for everything: V8 compiles the interpreter in time
  * proportional to its cases, on a background thread while the guest runs
@@ -59,21 +41,9 @@ export function hasOwnCase(d: InsnDef): boolean {
  * with these ~90 it takes 20-35 ms. A shared case costs an indirect call,
  * which the rare instructions do not notice.
  */
-const OWN_CASE = new Set([
-  // arithmetic
-  'add', 'addc', 'adde', 'addze', 'addi', 'addic', 'addic.', 'addis', 'subf', 'subfc', 'subfe', 'subfze', 'subfic',
-  'neg', 'mulli', 'mullw', 'mulhw', 'mulhwu', 'divw', 'divwu',
-  // compare, logical, rotate, shift
-  'cmp', 'cmpi', 'cmpl', 'cmpli', 'and', 'andc', 'andi.', 'andis.', 'or', 'ori', 'oris', 'nor', 'xor', 'xori', 'xoris',
-  'cntlzw', 'extsb', 'extsh', 'isel', 'rlwimi', 'rlwinm', 'slw', 'srw', 'sraw', 'srawi',
-  // branches and CR
-  'b', 'bc', 'bclr', 'bcctr', 'mfcr', 'mtcrf', 'crxor', 'cror',
-  // loads and stores
-  'lbz', 'lbzu', 'lbzx', 'lhz', 'lhzu', 'lhzx', 'lha', 'lwz', 'lwzu', 'lwzux', 'lwzx', 'lwbrx', 'lmw', 'lwarx',
-  'stb', 'stbu', 'stbx', 'sth', 'sthu', 'sthx', 'stw', 'stwu', 'stwux', 'stwx', 'stmw', 'stwcx.',
-  // system
-  'mfspr', 'mtspr', 'mfmsr', 'wrtee', 'wrteei', 'sync', 'isync', 'twi', 'dcbz', 'dcbst', 'dcbtst', 'dcbtls', 'icbi',
-]);
+export function hasOwnCase(d: InsnDef): boolean {
+  return (d.flags & COMMON) !== 0;
+}
 
 /** Decode word `o` of `page` into the cache; marks the page as code the first time. */
 export function decodeInto(c: Cpu, page: CodePage, o: number): number {

@@ -53,26 +53,26 @@ function sprField(n: number): number {
  */
 function variants(d: InsnDef): number[] {
   const w = encode(d);
-  if (d.name === 'bc' || d.name === 'bclr' || d.name === 'bcctr') {
+  if (d.fields.includes('bo')) {
     const out: number[] = [];
     // BO: branch if the CR bit is 0, if it is 1, decrement CTR and branch if nonzero, always.
     for (const bo of [4, 12, 16, 20]) for (const lk of [0, 1, 2, 3]) out.push(w | (bo << 21) | lk);
     return out;
   }
-  if (d.name === 'mfspr') {
+  if (d.fields.includes('spr') && d.fields.includes('rt')) {
     // Every readable SPR: the read of a register that lives in a field,
     // of the time base, of plain storage; the SPR field is not all zero.
     return sprDefs.filter((s) => (s.access & SprAccess.Read) !== 0).map((s) => w | sprField(s.num));
   }
-  if (d.name === 'mtspr') {
+  if (d.fields.includes('spr') && d.fields.includes('rs')) {
     // Plain storage and the registers that live in fields or start a timer.
     const safe: number[] = [SPR.XER, SPR.LR, SPR.CTR, SPR.DEC, SPR.PID];
     return sprDefs.filter((s) => (s.access & SprAccess.Write) !== 0 && (!s.special || safe.includes(s.num)))
       .map((s) => w | sprField(s.num));
   }
   const out = [w, w | 1, w | (20 << 21) | 1];
-  if (d.form === 'XO') out.push(w | 0x400 | 1);
-  if (d.form === 'P') out.push(w | 3);
+  if (d.modes.includes('oe')) out.push(w | 0x400 | 1);
+  if (d.modes.includes('aa')) out.push(w | 3);
   return out;
 }
 

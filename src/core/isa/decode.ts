@@ -1,12 +1,27 @@
 // Declarative instruction decoding, in the spirit of QEMU's decodetree: every
 // instruction is one table line (mnemonic, form, opcodes, operand syntax,
-// handler); the decoder tables are generated from the lines at start-up and
-// any two lines that claim the same encoding are an error.
+// flags, semantics); the decoder tables are generated from the lines at
+// start-up and any two lines that claim the same encoding are an error.
+//
+// The semantics are either a `Sem` (sem.ts: written once, from which both
+// the interpreter's handler and the translator's code are generated) or a
+// `helper(fn)`: a handler function that both call, for instructions whose
+// work is too big to inline (floating point, TLB management, most SPRs).
+//
+// Flags say what an instruction can do, for the execution engines: PURE
+// (computes on registers only: no memory, interrupt, branch or call), BRANCH
+// (may change the next instruction address), FAULT (may deliver an
+// interrupt or leave the core), PRIV (privileged), SYNC (changes what later
+// instructions mean, or ends the slice: the translator ends a block after
+// it), COMMON (frequent: see below). For a `Sem` the first four are checked
+// against what the semantic uses when the decoder is built; a helper's are
+// its author's word.
 
-import type { Cpu } from '../cpu.js';
+import type { FieldName } from './fields.js';
+import { fieldMask, operandFields } from './fields.js';
+import { interpHandler, semFields, semUse, type Handler, type Sem } from './sem.js';
 
-/** Executes one instruction. `w` is the instruction word (int32). */
-export type Handler = (c: Cpu, w: number) => void;
+export type { Handler } from './sem.js';
 
 /**
  * Instruction forms, as far as decoding is concerned:
@@ -17,29 +32,94 @@ export type Handler = (c: Cpu, w: number) => void;
  */
 export type Form = 'P' | 'X' | 'XO' | 'A';
 
+export const PURE = 1;
+export const BRANCH = 2;
+export const FAULT = 4;
+export const PRIV = 8;
+export const SYNC = 16;
+/**
+ * Among the instructions that make up all but about 0.1% of what Linux and
+ * U-Boot execute (counted per instruction, and a few close relatives): the
+ * page interpreter gives these a case of its own (exec/interp.ts).
+ */
+export const COMMON = 32;
+
+/** Semantics as a handler both engines call. */
+export interface Helper {
+  readonly helper: Handler;
+}
+export function helper(fn: Handler): Helper {
+  return { helper: fn };
+}
+
 export interface InsnDef {
   readonly name: string;
   readonly form: Form;
   readonly op: number;
   readonly xo: number;
-  /** Operand syntax for the disassembler, e.g. 'rt,ra,si' or 'rt,d(ra)'. */
+  /** Operand syntax for the disassembler, e.g. 'rt,ra,si' or 'rt,d(ra0)'. */
   readonly args: string;
+  /** Mode bits besides the operands (rc, oe, lk, aa, ...). */
+  readonly modes: readonly FieldName[];
+  /** Every field the semantics may name: the operands and the mode bits. */
+  readonly fields: readonly FieldName[];
+  readonly flags: number;
+  /** The semantics to generate code from, or null for a helper. */
+  readonly sem: Sem | null;
+  /** The interpreter's handler (generated from `sem`, or the helper). */
   readonly exec: Handler;
   /** Has an Rc bit (bit 31) that appends '.'. */
   readonly rc: boolean;
+  /** Bits no field, opcode or mode bit covers (reserved: 0 in valid forms). */
+  readonly reserved: number;
 }
 
-export function P(name: string, op: number, args: string, exec: Handler): InsnDef {
-  return { name, form: 'P', op, xo: -1, args, exec, rc: false };
+function opcodeMask(form: Form): number {
+  switch (form) {
+    case 'P': return 0xfc000000 | 0;
+    case 'X': return 0xfc0007fe | 0;
+    case 'XO': return 0xfc0003fe | 0;
+    case 'A': return 0xfc00003e | 0;
+  }
 }
-export function X(name: string, op: number, xo: number, args: string, exec: Handler, rc = false): InsnDef {
-  return { name, form: 'X', op, xo, args, exec, rc };
+
+function define(name: string, form: Form, op: number, xo: number, args: string, flags: number,
+  impl: Sem | Helper, modes: readonly FieldName[]): InsnDef {
+  const fields = semFields(args, modes);
+  let covered = opcodeMask(form);
+  for (const fd of fields) covered |= fieldMask(fd);
+  const sem = typeof impl === 'function' ? impl : null;
+  if (sem !== null) checkFlags(name, flags, sem);
+  else if ((flags & PURE) !== 0) throw new Error(`${name}: a helper cannot be PURE (the engines cannot see what it does)`);
+  const exec = sem !== null ? interpHandler(name, sem, fields) : (impl as Helper).helper;
+  return { name, form, op, xo, args, modes, fields, flags, sem, exec, rc: modes.includes('rc'), reserved: ~covered };
 }
-export function XO(name: string, op: number, xo: number, args: string, exec: Handler): InsnDef {
-  return { name, form: 'XO', op, xo, args, exec, rc: true };
+
+/** The declared flags must be what the semantic uses. */
+function checkFlags(name: string, flags: number, sem: Sem): void {
+  const u = semUse(sem);
+  const want = (u.memory || u.raise || u.privileged || u.call ? FAULT : 0) | (u.branch ? BRANCH : 0) |
+    (u.privileged ? PRIV : 0) | (u.memory || u.raise || u.privileged || u.call || u.branch ? 0 : PURE);
+  const declared = flags & (FAULT | BRANCH | PRIV | PURE);
+  if (declared !== want) {
+    const show = (f: number) => ['PURE', 'BRANCH', 'FAULT', 'PRIV'].filter((_, i) => (f & (1 << i)) !== 0).join('|') || '0';
+    throw new Error(`${name}: flags ${show(declared)} but its semantics say ${show(want)}`);
+  }
 }
-export function A(name: string, op: number, xo: number, args: string, exec: Handler, rc = true): InsnDef {
-  return { name, form: 'A', op, xo, args, exec, rc };
+
+const modeList = (m: string): FieldName[] => (m === '' ? [] : operandFields(m));
+
+export function P(name: string, op: number, args: string, flags: number, impl: Sem | Helper, modes = ''): InsnDef {
+  return define(name, 'P', op, -1, args, flags, impl, modeList(modes));
+}
+export function X(name: string, op: number, xo: number, args: string, flags: number, impl: Sem | Helper, modes = ''): InsnDef {
+  return define(name, 'X', op, xo, args, flags, impl, modeList(modes));
+}
+export function XO(name: string, op: number, xo: number, args: string, flags: number, impl: Sem | Helper): InsnDef {
+  return define(name, 'XO', op, xo, args, flags, impl, ['oe', 'rc']);
+}
+export function A(name: string, op: number, xo: number, args: string, flags: number, impl: Sem | Helper, modes = 'rc'): InsnDef {
+  return define(name, 'A', op, xo, args, flags, impl, modeList(modes));
 }
 
 /** The generated decoder: 64 primary entries, four 1024-entry extended tables. */

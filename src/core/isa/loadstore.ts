@@ -11,16 +11,18 @@
 
 import type { Cpu } from '../cpu.js';
 import { IntClass } from '../cpu.js';
-import { ld16, ld32, ld8, st16, st32, st8, translateData } from '../mem.js';
+import { ld32, st32 } from '../mem.js';
 import { ESR, IVOR } from '../regbits.js';
 import { SPR } from '../spr.js';
-import { P, X, type InsnDef } from './decode.js';
+import { COMMON, FAULT, helper, P, X, type InsnDef } from './decode.js';
+import { bswap16, bswap32, defineRuntime } from './runtime.js';
+import type { Emit, LoadKind, Sem, StoreKind } from './sem.js';
 
 const rD = (w: number) => (w >>> 21) & 31;
 const rA = (w: number) => (w >>> 16) & 31;
 const rB = (w: number) => (w >>> 11) & 31;
 
-/** EA of a D-form access: (rA|0) + d. */
+/** EA of a D-form access: (rA|0) + d (for the helpers of other modules). */
 export function eaD(c: Cpu, w: number): number {
   const a = rA(w);
   return a === 0 ? (w << 16) >> 16 : (c.gpr[a] + ((w << 16) >> 16)) | 0;
@@ -30,33 +32,6 @@ export function eaX(c: Cpu, w: number): number {
   const a = rA(w);
   return a === 0 ? c.gpr[rB(w)] : (c.gpr[a] + c.gpr[rB(w)]) | 0;
 }
-/** EA of an update form: rA + d (rA = 0 is an invalid form, checked by the caller). */
-function eaDU(c: Cpu, w: number): number {
-  return (c.gpr[rA(w)] + ((w << 16) >> 16)) | 0;
-}
-function eaXU(c: Cpu, w: number): number {
-  return (c.gpr[rA(w)] + c.gpr[rB(w)]) | 0;
-}
-
-/**
- * Update forms with rA = 0, and loads with update with rA = rD, are invalid
- * forms; like QEMU we make them illegal instructions.
- */
-function badLoadUpdate(c: Cpu, w: number): boolean {
-  const a = rA(w);
-  if (a === 0 || a === rD(w)) {
-    c.raiseProgram(ESR.PIL);
-    return true;
-  }
-  return false;
-}
-function badStoreUpdate(c: Cpu, w: number): boolean {
-  if (rA(w) === 0) {
-    c.raiseProgram(ESR.PIL);
-    return true;
-  }
-  return false;
-}
 
 export function raiseAlignment(c: Cpu, ea: number, store: boolean): void {
   c.spr[SPR.DEAR] = ea;
@@ -64,137 +39,37 @@ export function raiseAlignment(c: Cpu, ea: number, store: boolean): void {
   c.interrupt(IVOR.ALIGNMENT, c.pc, IntClass.Base);
   c.abort = true;
 }
+defineRuntime({ raiseAlignment });
 
-function bswap16(v: number): number {
-  return ((v & 0xff) << 8) | ((v >>> 8) & 0xff);
-}
-function bswap32(v: number): number {
-  return ((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | ((v >>> 24) & 0xff);
-}
+// ---- semantics ----
 
-// ---- loads ----
+/** The effective address of a D form, (rA|0) + d, or an update form, rA + d; then X forms. */
+const eaDSem = (x: Emit): string => `(${x.R0('ra')} + ${x.f('d')}) | 0`;
+const eaDUSem = (x: Emit): string => `(${x.R('ra')} + ${x.f('d')}) | 0`;
+const eaXSem = (x: Emit): string => `(${x.R0('ra')} + ${x.R('rb')}) | 0`;
+const eaXUSem = (x: Emit): string => `(${x.R('ra')} + ${x.R('rb')}) | 0`;
 
-function lwz(c: Cpu, w: number): void { const v = ld32(c, eaD(c, w)); if (c.abort) return; c.gpr[rD(w)] = v; }
-function lbz(c: Cpu, w: number): void { const v = ld8(c, eaD(c, w)); if (c.abort) return; c.gpr[rD(w)] = v; }
-function lhz(c: Cpu, w: number): void { const v = ld16(c, eaD(c, w)); if (c.abort) return; c.gpr[rD(w)] = v; }
-function lha(c: Cpu, w: number): void { const v = ld16(c, eaD(c, w)); if (c.abort) return; c.gpr[rD(w)] = (v << 16) >> 16; }
-function lwzx(c: Cpu, w: number): void { const v = ld32(c, eaX(c, w)); if (c.abort) return; c.gpr[rD(w)] = v; }
-function lbzx(c: Cpu, w: number): void { const v = ld8(c, eaX(c, w)); if (c.abort) return; c.gpr[rD(w)] = v; }
-function lhzx(c: Cpu, w: number): void { const v = ld16(c, eaX(c, w)); if (c.abort) return; c.gpr[rD(w)] = v; }
-function lhax(c: Cpu, w: number): void { const v = ld16(c, eaX(c, w)); if (c.abort) return; c.gpr[rD(w)] = (v << 16) >> 16; }
-function lwbrx(c: Cpu, w: number): void { const v = ld32(c, eaX(c, w)); if (c.abort) return; c.gpr[rD(w)] = bswap32(v); }
-function lhbrx(c: Cpu, w: number): void { const v = ld16(c, eaX(c, w)); if (c.abort) return; c.gpr[rD(w)] = bswap16(v); }
+/** Load forms: `fix` turns the loaded value into the register's (sign extension, byte reversal). */
+const load = (kind: LoadKind, ea: (x: Emit) => string, fix = (v: string) => v): Sem => (x) =>
+  `const ea = ${ea(x)}; ${x.load('v', kind, 'ea')} ${x.W('rt')} = ${fix('v')};`;
+/**
+ * Load with update. rA = 0 and rA = rD are invalid forms; like QEMU they
+ * are illegal instructions. The access comes first: a fault changes nothing.
+ */
+const loadUpdate = (kind: LoadKind, ea: (x: Emit) => string, fix = (v: string) => v): Sem => (x) =>
+  x.if('ra === 0 || ra === rt', x.raise(`c.raiseProgram(${ESR.PIL})`),
+    `const ea = ${ea(x)}; ${x.load('v', kind, 'ea')} ${x.W('rt')} = ${fix('v')}; ${x.W('ra')} = ea;`);
+const store = (kind: StoreKind, ea: (x: Emit) => string, val: (s: string) => string): Sem => (x) =>
+  `const ea = ${ea(x)}; ${x.store(kind, 'ea', val(x.R('rs')))}`;
+/** Store with update; rA = 0 is an invalid form (illegal, as in QEMU). */
+const storeUpdate = (kind: StoreKind, ea: (x: Emit) => string, val: (s: string) => string): Sem => (x) =>
+  x.if('ra === 0', x.raise(`c.raiseProgram(${ESR.PIL})`),
+    `const ea = ${ea(x)}; ${x.store(kind, 'ea', val(x.R('rs')))} ${x.W('ra')} = ea;`);
 
-function lwzu(c: Cpu, w: number): void {
-  if (badLoadUpdate(c, w)) return;
-  const ea = eaDU(c, w), v = ld32(c, ea);
-  if (c.abort) return;
-  c.gpr[rD(w)] = v;
-  c.gpr[rA(w)] = ea;
-}
-function lbzu(c: Cpu, w: number): void {
-  if (badLoadUpdate(c, w)) return;
-  const ea = eaDU(c, w), v = ld8(c, ea);
-  if (c.abort) return;
-  c.gpr[rD(w)] = v;
-  c.gpr[rA(w)] = ea;
-}
-function lhzu(c: Cpu, w: number): void {
-  if (badLoadUpdate(c, w)) return;
-  const ea = eaDU(c, w), v = ld16(c, ea);
-  if (c.abort) return;
-  c.gpr[rD(w)] = v;
-  c.gpr[rA(w)] = ea;
-}
-function lhau(c: Cpu, w: number): void {
-  if (badLoadUpdate(c, w)) return;
-  const ea = eaDU(c, w), v = ld16(c, ea);
-  if (c.abort) return;
-  c.gpr[rD(w)] = (v << 16) >> 16;
-  c.gpr[rA(w)] = ea;
-}
-function lwzux(c: Cpu, w: number): void {
-  if (badLoadUpdate(c, w)) return;
-  const ea = eaXU(c, w), v = ld32(c, ea);
-  if (c.abort) return;
-  c.gpr[rD(w)] = v;
-  c.gpr[rA(w)] = ea;
-}
-function lbzux(c: Cpu, w: number): void {
-  if (badLoadUpdate(c, w)) return;
-  const ea = eaXU(c, w), v = ld8(c, ea);
-  if (c.abort) return;
-  c.gpr[rD(w)] = v;
-  c.gpr[rA(w)] = ea;
-}
-function lhzux(c: Cpu, w: number): void {
-  if (badLoadUpdate(c, w)) return;
-  const ea = eaXU(c, w), v = ld16(c, ea);
-  if (c.abort) return;
-  c.gpr[rD(w)] = v;
-  c.gpr[rA(w)] = ea;
-}
-function lhaux(c: Cpu, w: number): void {
-  if (badLoadUpdate(c, w)) return;
-  const ea = eaXU(c, w), v = ld16(c, ea);
-  if (c.abort) return;
-  c.gpr[rD(w)] = (v << 16) >> 16;
-  c.gpr[rA(w)] = ea;
-}
-
-// ---- stores ----
-
-function stw(c: Cpu, w: number): void { st32(c, eaD(c, w), c.gpr[rD(w)]); }
-function stb(c: Cpu, w: number): void { st8(c, eaD(c, w), c.gpr[rD(w)] & 0xff); }
-function sth(c: Cpu, w: number): void { st16(c, eaD(c, w), c.gpr[rD(w)] & 0xffff); }
-function stwx(c: Cpu, w: number): void { st32(c, eaX(c, w), c.gpr[rD(w)]); }
-function stbx(c: Cpu, w: number): void { st8(c, eaX(c, w), c.gpr[rD(w)] & 0xff); }
-function sthx(c: Cpu, w: number): void { st16(c, eaX(c, w), c.gpr[rD(w)] & 0xffff); }
-function stwbrx(c: Cpu, w: number): void { st32(c, eaX(c, w), bswap32(c.gpr[rD(w)])); }
-function sthbrx(c: Cpu, w: number): void { st16(c, eaX(c, w), bswap16(c.gpr[rD(w)])); }
-
-function stwu(c: Cpu, w: number): void {
-  if (badStoreUpdate(c, w)) return;
-  const ea = eaDU(c, w);
-  st32(c, ea, c.gpr[rD(w)]);
-  if (c.abort) return;
-  c.gpr[rA(w)] = ea;
-}
-function stbu(c: Cpu, w: number): void {
-  if (badStoreUpdate(c, w)) return;
-  const ea = eaDU(c, w);
-  st8(c, ea, c.gpr[rD(w)] & 0xff);
-  if (c.abort) return;
-  c.gpr[rA(w)] = ea;
-}
-function sthu(c: Cpu, w: number): void {
-  if (badStoreUpdate(c, w)) return;
-  const ea = eaDU(c, w);
-  st16(c, ea, c.gpr[rD(w)] & 0xffff);
-  if (c.abort) return;
-  c.gpr[rA(w)] = ea;
-}
-function stwux(c: Cpu, w: number): void {
-  if (badStoreUpdate(c, w)) return;
-  const ea = eaXU(c, w);
-  st32(c, ea, c.gpr[rD(w)]);
-  if (c.abort) return;
-  c.gpr[rA(w)] = ea;
-}
-function stbux(c: Cpu, w: number): void {
-  if (badStoreUpdate(c, w)) return;
-  const ea = eaXU(c, w);
-  st8(c, ea, c.gpr[rD(w)] & 0xff);
-  if (c.abort) return;
-  c.gpr[rA(w)] = ea;
-}
-function sthux(c: Cpu, w: number): void {
-  if (badStoreUpdate(c, w)) return;
-  const ea = eaXU(c, w);
-  st16(c, ea, c.gpr[rD(w)] & 0xffff);
-  if (c.abort) return;
-  c.gpr[rA(w)] = ea;
-}
+const half = (v: string) => `(${v} << 16) >> 16`;
+const byte = (s: string) => `${s} & 0xff`;
+const low16 = (s: string) => `${s} & 0xffff`;
+const word = (s: string) => s;
 
 // ---- multiple and string ----
 
@@ -228,74 +103,58 @@ function stmw(c: Cpu, w: number): void {
 
 // ---- reservation ----
 
-function lwarx(c: Cpu, w: number): void {
-  const ea = eaX(c, w);
-  if ((ea & 3) !== 0) {
-    raiseAlignment(c, ea, false);
-    return;
-  }
-  const v = ld32(c, ea);
-  if (c.abort) return;
-  c.gpr[rD(w)] = v;
-  // Like QEMU, the reservation is the effective address; a stwcx. to another
-  // address is undefined in the architecture and fails here.
-  c.resv = ea >>> 0;
-}
-function stwcx(c: Cpu, w: number): void {
-  const ea = eaX(c, w);
-  if ((ea & 3) !== 0) {
-    raiseAlignment(c, ea, true);
-    return;
-  }
-  if (c.resv === (ea >>> 0)) {
-    st32(c, ea, c.gpr[rD(w)]);
-    if (c.abort) return;
-    c.cr = (c.cr & 0x0fffffff) | 0x20000000 | (c.xerSo << 28);
-  } else {
-    // A failed stwcx. still checks that the store would be permitted.
-    if (translateData(c, ea, true) < 0) return;
-    c.cr = (c.cr & 0x0fffffff) | (c.xerSo << 28);
-  }
-  c.resv = -1;
-}
+// Like QEMU, the reservation is the effective address; a stwcx. to another
+// address is undefined in the architecture and fails here. A failed stwcx.
+// still checks that the store would be permitted.
+const lwarx: Sem = (x) =>
+  `const ea = ${eaXSem(x)}; if ((ea & 3) !== 0) { ${x.raise('raiseAlignment(c, ea, false)')} }
+   ${x.load('v', 'i32', 'ea')} ${x.W('rt')} = v; c.resv = ea >>> 0;`;
+const stwcx: Sem = (x) =>
+  `const ea = ${eaXSem(x)}; if ((ea & 3) !== 0) { ${x.raise('raiseAlignment(c, ea, true)')} }
+   if (c.resv === (ea >>> 0)) {
+     ${x.store('i32', 'ea', x.R('rs'))} ${x.CR} = (${x.CR} & 0x0fffffff) | 0x20000000 | (${x.SO} << 28);
+   } else {
+     ${x.call('translateData(c, ea, true)')} ${x.CR} = (${x.CR} & 0x0fffffff) | (${x.SO} << 28);
+   }
+   c.resv = -1;`;
 
 export const loadStoreInsns: InsnDef[] = [
-  P('lwz', 32, 'rt,d(ra0)', lwz),
-  P('lwzu', 33, 'rt,d(ra)', lwzu),
-  P('lbz', 34, 'rt,d(ra0)', lbz),
-  P('lbzu', 35, 'rt,d(ra)', lbzu),
-  P('stw', 36, 'rs,d(ra0)', stw),
-  P('stwu', 37, 'rs,d(ra)', stwu),
-  P('stb', 38, 'rs,d(ra0)', stb),
-  P('stbu', 39, 'rs,d(ra)', stbu),
-  P('lhz', 40, 'rt,d(ra0)', lhz),
-  P('lhzu', 41, 'rt,d(ra)', lhzu),
-  P('lha', 42, 'rt,d(ra0)', lha),
-  P('lhau', 43, 'rt,d(ra)', lhau),
-  P('sth', 44, 'rs,d(ra0)', sth),
-  P('sthu', 45, 'rs,d(ra)', sthu),
-  P('lmw', 46, 'rt,d(ra0)', lmw),
-  P('stmw', 47, 'rs,d(ra0)', stmw),
-  X('lwarx', 31, 20, 'rt,ra0,rb', lwarx),
-  X('lwzx', 31, 23, 'rt,ra0,rb', lwzx),
-  X('lwzux', 31, 55, 'rt,ra,rb', lwzux),
-  X('lbzx', 31, 87, 'rt,ra0,rb', lbzx),
-  X('lbzux', 31, 119, 'rt,ra,rb', lbzux),
-  X('stwcx.', 31, 150, 'rs,ra0,rb', stwcx),
-  X('stwx', 31, 151, 'rs,ra0,rb', stwx),
-  X('stwux', 31, 183, 'rs,ra,rb', stwux),
-  X('stbx', 31, 215, 'rs,ra0,rb', stbx),
-  X('stbux', 31, 247, 'rs,ra,rb', stbux),
-  X('lhzx', 31, 279, 'rt,ra0,rb', lhzx),
-  X('lhzux', 31, 311, 'rt,ra,rb', lhzux),
-  X('lhax', 31, 343, 'rt,ra0,rb', lhax),
-  X('lhaux', 31, 375, 'rt,ra,rb', lhaux),
-  X('sthx', 31, 407, 'rs,ra0,rb', sthx),
-  X('sthux', 31, 439, 'rs,ra,rb', sthux),
-  X('lwbrx', 31, 534, 'rt,ra0,rb', lwbrx),
-  X('stwbrx', 31, 662, 'rs,ra0,rb', stwbrx),
-  X('lhbrx', 31, 790, 'rt,ra0,rb', lhbrx),
-  X('sthbrx', 31, 918, 'rs,ra0,rb', sthbrx),
+  P('lwz', 32, 'rt,d(ra0)', COMMON | FAULT, load('i32', eaDSem)),
+  P('lwzu', 33, 'rt,d(ra)', COMMON | FAULT, loadUpdate('i32', eaDUSem)),
+  P('lbz', 34, 'rt,d(ra0)', COMMON | FAULT, load('u8', eaDSem)),
+  P('lbzu', 35, 'rt,d(ra)', COMMON | FAULT, loadUpdate('u8', eaDUSem)),
+  P('stw', 36, 'rs,d(ra0)', COMMON | FAULT, store('i32', eaDSem, word)),
+  P('stwu', 37, 'rs,d(ra)', COMMON | FAULT, storeUpdate('i32', eaDUSem, word)),
+  P('stb', 38, 'rs,d(ra0)', COMMON | FAULT, store('u8', eaDSem, byte)),
+  P('stbu', 39, 'rs,d(ra)', COMMON | FAULT, storeUpdate('u8', eaDUSem, byte)),
+  P('lhz', 40, 'rt,d(ra0)', COMMON | FAULT, load('u16', eaDSem)),
+  P('lhzu', 41, 'rt,d(ra)', COMMON | FAULT, loadUpdate('u16', eaDUSem)),
+  P('lha', 42, 'rt,d(ra0)', COMMON | FAULT, load('u16', eaDSem, half)),
+  P('lhau', 43, 'rt,d(ra)', FAULT, loadUpdate('u16', eaDUSem, half)),
+  P('sth', 44, 'rs,d(ra0)', COMMON | FAULT, store('u16', eaDSem, low16)),
+  P('sthu', 45, 'rs,d(ra)', COMMON | FAULT, storeUpdate('u16', eaDUSem, low16)),
+  P('lmw', 46, 'rt,d(ra0)', COMMON | FAULT, helper(lmw)),
+  P('stmw', 47, 'rs,d(ra0)', COMMON | FAULT, helper(stmw)),
+  X('lwarx', 31, 20, 'rt,ra0,rb', COMMON | FAULT, lwarx),
+  X('lwzx', 31, 23, 'rt,ra0,rb', COMMON | FAULT, load('i32', eaXSem)),
+  X('lwzux', 31, 55, 'rt,ra,rb', COMMON | FAULT, loadUpdate('i32', eaXUSem)),
+  X('lbzx', 31, 87, 'rt,ra0,rb', COMMON | FAULT, load('u8', eaXSem)),
+  X('lbzux', 31, 119, 'rt,ra,rb', FAULT, loadUpdate('u8', eaXUSem)),
+  X('stwcx.', 31, 150, 'rs,ra0,rb', COMMON | FAULT, stwcx),
+  X('stwx', 31, 151, 'rs,ra0,rb', COMMON | FAULT, store('i32', eaXSem, word)),
+  X('stwux', 31, 183, 'rs,ra,rb', COMMON | FAULT, storeUpdate('i32', eaXUSem, word)),
+  X('stbx', 31, 215, 'rs,ra0,rb', COMMON | FAULT, store('u8', eaXSem, byte)),
+  X('stbux', 31, 247, 'rs,ra,rb', FAULT, storeUpdate('u8', eaXUSem, byte)),
+  X('lhzx', 31, 279, 'rt,ra0,rb', COMMON | FAULT, load('u16', eaXSem)),
+  X('lhzux', 31, 311, 'rt,ra,rb', FAULT, loadUpdate('u16', eaXUSem)),
+  X('lhax', 31, 343, 'rt,ra0,rb', FAULT, load('u16', eaXSem, half)),
+  X('lhaux', 31, 375, 'rt,ra,rb', FAULT, loadUpdate('u16', eaXUSem, half)),
+  X('sthx', 31, 407, 'rs,ra0,rb', COMMON | FAULT, store('u16', eaXSem, low16)),
+  X('sthux', 31, 439, 'rs,ra,rb', FAULT, storeUpdate('u16', eaXUSem, low16)),
+  X('lwbrx', 31, 534, 'rt,ra0,rb', COMMON | FAULT, load('i32', eaXSem, (v) => `bswap32(${v})`)),
+  X('stwbrx', 31, 662, 'rs,ra0,rb', FAULT, store('i32', eaXSem, (s) => `bswap32(${s})`)),
+  X('lhbrx', 31, 790, 'rt,ra0,rb', FAULT, load('u16', eaXSem, (v) => `bswap16(${v})`)),
+  X('sthbrx', 31, 918, 'rs,ra0,rb', FAULT, store('u16', eaXSem, (s) => `bswap16(${s})`)),
 ];
 
 export { bswap32, bswap16 };

@@ -6,7 +6,9 @@ import { CoreExit, IntClass } from '../cpu.js';
 import { translateData } from '../mem.js';
 import { ESR, HID0_DAPUEN, IVOR, MAS, MSR, MSR_GUEST_MASK } from '../regbits.js';
 import { SPR, SprAccess, sprTable } from '../spr.js';
-import { P, X, type InsnDef } from './decode.js';
+import { BRANCH, COMMON, FAULT, helper, P, PRIV, PURE, SYNC, X, type InsnDef } from './decode.js';
+import { defineRuntime } from './runtime.js';
+import type { Sem } from './sem.js';
 import { raiseAlignment, eaX } from './loadstore.js';
 import { mmucsr0Write } from './tlb.js';
 
@@ -23,10 +25,7 @@ export function privileged(c: Cpu): boolean {
 
 // ---- MSR ----
 
-function mfmsr(c: Cpu, w: number): void {
-  if (!privileged(c)) return;
-  c.gpr[rD(w)] = c.msr;
-}
+const mfmsr: Sem = (x) => `${x.privileged()} ${x.W('rt')} = c.msr;`;
 function mtmsr(c: Cpu, w: number): void {
   if (!privileged(c)) return;
   c.setMsr(c.gpr[rD(w)] & MSR_GUEST_MASK);
@@ -112,7 +111,7 @@ export function sprNum(w: number): number {
   return ((w >>> 16) & 0x1f) | ((w >>> 6) & 0x3e0);
 }
 
-function mfspr(c: Cpu, w: number): void {
+function mfsprAny(c: Cpu, w: number): void {
   const n = sprNum(w);
   const def = sprTable[n];
   if ((n & 0x10) !== 0 && (c.msr & MSR.PR) !== 0) {
@@ -144,7 +143,7 @@ function readSpecial(c: Cpu, n: number): number {
   }
 }
 
-function mtspr(c: Cpu, w: number): void {
+function mtsprAny(c: Cpu, w: number): void {
   const n = sprNum(w);
   const def = sprTable[n];
   if ((n & 0x10) !== 0 && (c.msr & MSR.PR) !== 0) {
@@ -191,6 +190,24 @@ export function writeSpecial(c: Cpu, n: number, v: number): void {
   }
 }
 
+defineRuntime({ mfsprAny, mtsprAny });
+
+/**
+ * mfspr and mtspr: LR, CTR and XER are the common ones (mflr, mtctr, ...)
+ * and need neither a privilege check nor the SPR table; the rest go
+ * through it.
+ */
+const mfspr: Sem = (x) =>
+  x.if('spr === 8', `${x.W('rt')} = ${x.LR};`,
+    x.if('spr === 9', `${x.W('rt')} = ${x.CTR};`,
+      x.if('spr === 1', `${x.W('rt')} = (${x.SO} << 31) | (${x.OV} << 30) | (${x.CA} << 29) | (c.xerRest & 0x1fffffff);`,
+        x.call('mfsprAny(c, w)'))));
+const mtspr: Sem = (x) =>
+  x.if('spr === 8', `${x.LR} = ${x.R('rs')};`,
+    x.if('spr === 9', `${x.CTR} = ${x.R('rs')};`,
+      x.if('spr === 1', `const v = ${x.R('rs')}; ${x.SO} = (v >>> 31) & 1; ${x.OV} = (v >>> 30) & 1; ${x.CA} = (v >>> 29) & 1; c.xerRest = v & 0x7f;`,
+        x.call('mtsprAny(c, w)'))));
+
 function mftb(c: Cpu, w: number): void {
   const n = sprNum(w);
   if (n !== SPR.TBL_R && n !== SPR.TBU_R) {
@@ -206,7 +223,6 @@ function wait(c: Cpu): void {
   c.waiting = true;
   c.sliceEnd = 0;
 }
-function nop(_c: Cpu, _w: number): void {}
 
 // ---- cache management ----
 
@@ -268,35 +284,35 @@ function dcbz(c: Cpu, w: number): void {
 }
 
 export const systemInsns: InsnDef[] = [
-  P('sc', 17, 'lev', sc),
-  X('rfmci', 19, 38, '', rfmci),
-  X('rfdi', 19, 39, '', rfdi),
-  X('rfi', 19, 50, '', rfi),
-  X('rfci', 19, 51, '', rfci),
-  X('isync', 19, 150, '', nop),
-  X('icbt', 31, 22, 'ct,ra0,rb', nop),
-  X('dcbst', 31, 54, 'ra0,rb', cacheOpLoad),
-  X('wait', 31, 62, '', wait),
-  X('mfmsr', 31, 83, 'rt', mfmsr),
-  X('dcbf', 31, 86, 'ra0,rb', cacheOpLoad),
-  X('wrtee', 31, 131, 'rs', wrtee),
-  X('dcbtstls', 31, 134, 'ct,ra0,rb', dcacheLock),
-  X('mtmsr', 31, 146, 'rs', mtmsr),
-  X('wrteei', 31, 163, 'e', wrteei),
-  X('dcbtls', 31, 166, 'ct,ra0,rb', dcacheLock),
-  X('icblc', 31, 230, 'ct,ra0,rb', icacheLock),
-  X('dcbtst', 31, 246, 'ct,ra0,rb', nop),
-  X('ehpriv', 31, 270, 'oc', ehpriv),
-  X('dcbt', 31, 278, 'ct,ra0,rb', nop),
-  X('mfspr', 31, 339, 'rt,spr', mfspr),
-  X('mftb', 31, 371, 'rt,tbr', mftb),
-  X('dcblc', 31, 390, 'ct,ra0,rb', dcacheLock),
-  X('mtspr', 31, 467, 'spr,rs', mtspr),
-  X('dcbi', 31, 470, 'ra0,rb', dcbi),
-  X('icbtls', 31, 486, 'ct,ra0,rb', icacheLock),
-  X('sync', 31, 598, 'l', nop),
-  X('dcba', 31, 758, 'ra0,rb', nop),
-  X('mbar', 31, 854, 'mo', nop),
-  X('icbi', 31, 982, 'ra0,rb', icbi),
-  X('dcbz', 31, 1014, 'ra0,rb', dcbz),
+  P('sc', 17, 'lev', BRANCH | FAULT | SYNC, helper(sc)),
+  X('rfmci', 19, 38, '', BRANCH | PRIV | FAULT | SYNC, helper(rfmci)),
+  X('rfdi', 19, 39, '', BRANCH | PRIV | FAULT | SYNC, helper(rfdi)),
+  X('rfi', 19, 50, '', BRANCH | PRIV | FAULT | SYNC, helper(rfi)),
+  X('rfci', 19, 51, '', BRANCH | PRIV | FAULT | SYNC, helper(rfci)),
+  X('isync', 19, 150, '', COMMON | PURE, () => ''),
+  X('icbt', 31, 22, 'ct,ra0,rb', PURE, () => ''),
+  X('dcbst', 31, 54, 'ra0,rb', COMMON | FAULT, helper(cacheOpLoad)),
+  X('wait', 31, 62, '', SYNC, helper(wait)),
+  X('mfmsr', 31, 83, 'rt', COMMON | PRIV | FAULT, mfmsr),
+  X('dcbf', 31, 86, 'ra0,rb', FAULT, helper(cacheOpLoad)),
+  X('wrtee', 31, 131, 'rs', COMMON | PRIV | FAULT | SYNC, helper(wrtee)),
+  X('dcbtstls', 31, 134, 'ct,ra0,rb', FAULT, helper(dcacheLock)),
+  X('mtmsr', 31, 146, 'rs', PRIV | FAULT | SYNC, helper(mtmsr)),
+  X('wrteei', 31, 163, 'e', COMMON | PRIV | FAULT | SYNC, helper(wrteei)),
+  X('dcbtls', 31, 166, 'ct,ra0,rb', COMMON | FAULT, helper(dcacheLock)),
+  X('icblc', 31, 230, 'ct,ra0,rb', FAULT, helper(icacheLock)),
+  X('dcbtst', 31, 246, 'ct,ra0,rb', COMMON | PURE, () => ''),
+  X('ehpriv', 31, 270, 'oc', FAULT, helper(ehpriv)),
+  X('dcbt', 31, 278, 'ct,ra0,rb', PURE, () => ''),
+  X('mfspr', 31, 339, 'rt,spr', COMMON | FAULT, mfspr),
+  X('mftb', 31, 371, 'rt,tbr', FAULT, helper(mftb)),
+  X('dcblc', 31, 390, 'ct,ra0,rb', FAULT, helper(dcacheLock)),
+  X('mtspr', 31, 467, 'spr,rs', COMMON | FAULT, mtspr),
+  X('dcbi', 31, 470, 'ra0,rb', PRIV | FAULT, helper(dcbi)),
+  X('icbtls', 31, 486, 'ct,ra0,rb', FAULT, helper(icacheLock)),
+  X('sync', 31, 598, 'l', COMMON | PURE, () => ''),
+  X('dcba', 31, 758, 'ra0,rb', PURE, () => ''),
+  X('mbar', 31, 854, 'mo', PURE, () => ''),
+  X('icbi', 31, 982, 'ra0,rb', COMMON | FAULT | SYNC, helper(icbi)),
+  X('dcbz', 31, 1014, 'ra0,rb', COMMON | FAULT, helper(dcbz)),
 ];

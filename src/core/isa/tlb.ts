@@ -8,7 +8,7 @@ import type { Cpu } from '../cpu.js';
 import { ESR, MAS } from '../regbits.js';
 import { SPR } from '../spr.js';
 import { TLB0_ENTRIES, TLB0_SETS, TLB0_WAYS, TLB1_ENTRIES, tsizeBytes } from '../mmu/tlbarray.js';
-import { X, type InsnDef } from './decode.js';
+import { FAULT, PRIV, SYNC, X, helper, type InsnDef } from './decode.js';
 import { eaX } from './loadstore.js';
 import { privileged } from './system.js';
 
@@ -192,10 +192,10 @@ function tlbsync(c: Cpu, _w: number): void {
 }
 
 export const tlbInsns: InsnDef[] = [
-  X('tlbilx', 31, 18, 't,ra0,rb', tlbilx),
-  X('tlbsync', 31, 566, '', tlbsync),
-  X('tlbivax', 31, 786, 'ra0,rb', tlbivax),
-  X('tlbsx', 31, 914, 'ra0,rb', tlbsx),
-  X('tlbre', 31, 946, '', tlbre),
-  X('tlbwe', 31, 978, '', tlbwe),
+  X('tlbilx', 31, 18, 't,ra0,rb', PRIV | FAULT | SYNC, helper(tlbilx)),
+  X('tlbsync', 31, 566, '', PRIV | FAULT, helper(tlbsync)),
+  X('tlbivax', 31, 786, 'ra0,rb', PRIV | FAULT | SYNC, helper(tlbivax)),
+  X('tlbsx', 31, 914, 'ra0,rb', PRIV | FAULT, helper(tlbsx)),
+  X('tlbre', 31, 946, '', PRIV | FAULT, helper(tlbre)),
+  X('tlbwe', 31, 978, '', PRIV | FAULT | SYNC, helper(tlbwe)),
 ];
