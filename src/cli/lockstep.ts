@@ -178,8 +178,8 @@ export async function runLockstep(a: RunArgs, limit: number, progress: (s: strin
       lines.push(`QEMU's guest stopped but tkvm's did not power off (tkvm at 0x${(m.vcpu.getRegs().pc >>> 0).toString(16)}, ` +
         `QEMU's last instruction at 0x${ls.lastPc.toString(16)}, last event ${ls.lastEvent})`);
       status = 1;
-    } else if (ls.afterPowerOff > 256) {
-      lines.push(`tkvm's guest powered off ${ls.afterPowerOff} instructions before QEMU's`);
+    } else if (ls.afterPowerOffPcs.size > 256) {
+      lines.push(`tkvm's guest powered off ${ls.afterPowerOff} instructions (at ${ls.afterPowerOffPcs.size} addresses) before QEMU's`);
       status = 1;
     }
     const qemuSerial = (() => { try { return readFileSync(serialFile); } catch { return Buffer.alloc(0); } })();

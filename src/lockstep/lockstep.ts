@@ -77,6 +77,14 @@ export class Lockstep {
   /** tkvm's guest powered off; QEMU's records after that point are only counted. */
   poweredOff = false;
   afterPowerOff = 0;
+  /**
+   * The addresses of QEMU's instructions after tkvm's power-off. QEMU acts
+   * on the power-off request after a delay in host time, so how many
+   * instructions it runs meanwhile depends on the host's load; where it
+   * runs them does not (the guest's idle loop after the request, and the
+   * handlers of interrupts that come due).
+   */
+  readonly afterPowerOffPcs = new Set<number>();
   /** The address of the last instruction QEMU's trace shows. */
   get lastPc(): number { return (this.prev?.state[F.nip] ?? 0) >>> 0; }
   /** The machine event of the last step (e.g. 'poweroff'). */
@@ -96,6 +104,7 @@ export class Lockstep {
     this.stats.records++;
     if (this.poweredOff) {
       this.afterPowerOff++;
+      this.afterPowerOffPcs.add(r.state[F.nip] >>> 0);
       return;
     }
     this.queue.push(r);
@@ -265,6 +274,7 @@ export class Lockstep {
       // QEMU stops its CPU a few instructions after the power-off request; the end is checked by the caller.
       this.poweredOff = true;
       this.afterPowerOff = this.queue.length;
+      for (const q of this.queue) this.afterPowerOffPcs.add(q.state[F.nip] >>> 0);
       this.queue.length = 0;
       return;
     }
