@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { runTkvm } from './support/host.js';
 import { crc32 } from '../src/vmm/crc32.js';
 import { requireUboot, UBOOT_ELF } from './support/uboot.js';
+import { zerosGzip } from './support/bomb.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tkvm-bad-'));
 const base = ['run', '-M', 'ppce500', '-cpu', 'e500mc', '-m', '256', '-nographic'];
@@ -103,6 +104,13 @@ test('corrupt uImages: bad magic, header CRC, data CRC, truncation, bad gzip', (
   gz[gz.length - 8] ^= 1;
   oneLineError([...base, '-kernel', write('gz.uimg', uimage(gz, 1))], /gzip CRC mismatch/);
   oneLineError([...base, '-kernel', write('lzma.uimg', uimage(LOOP, 3))], /compression 'lzma' is not supported/);
+});
+
+test('a gzip uImage that inflates to more than RAM is refused when it passes the RAM size', () => {
+  // 1 GiB of zeros in 6.5 MB of gzip, with correct CRCs; the machine has 64 MiB.
+  const f = join(dir, 'bomb.uimg');
+  writeFileSync(f, uimage(zerosGzip(2 ** 30), 1));
+  oneLineError([...base.slice(0, 5), '-m', '64', '-kernel', f], /kernel '.*bomb\.uimg': decompressed data is larger than 64 MiB$/);
 });
 
 test('images that do not fit in RAM', () => {

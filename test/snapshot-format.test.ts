@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deflateSync, inflateSync } from 'node:zlib';
-import { readSnapshot, writeSnapshot, SnapshotError, type Codec } from '../src/vmm/snapshot/format.js';
+import { deflateSync } from 'node:zlib';
+import { readSnapshot, writeSnapshot, SnapshotError } from '../src/vmm/snapshot/format.js';
 import { crc32 } from '../src/vmm/crc32.js';
-
-const codec: Codec = { deflate: (d) => new Uint8Array(deflateSync(d)), inflate: (d) => new Uint8Array(inflateSync(d)) };
+import { zlibCodec as codec } from '../src/platform/node/snapshot-io.js';
+import { snapshotWithSection } from './support/bomb-child.js';
+import { runBomb } from './support/bomb.js';
 
 test('crc32 matches the standard check value', () => {
   assert.equal(crc32(new TextEncoder().encode('123456789')), 0xcbf43926);
@@ -32,4 +33,21 @@ test('corrupt, truncated and foreign files are refused with one clear message', 
   for (let cut = 0; cut < file.length; cut += 7) {
     assert.throws(() => readSnapshot(file.subarray(0, cut), codec), SnapshotError);
   }
+});
+
+test('a compressed section must inflate to exactly its declared size', () => {
+  const data = new Uint8Array(1000).fill(5);
+  const z = new Uint8Array(deflateSync(data));
+  assert.deepEqual(readSnapshot(snapshotWithSection('RAM0', z, 1000), codec)[0].data, data);
+  assert.throws(() => readSnapshot(snapshotWithSection('RAM0', z, 1001), codec), /snapshot section RAM0 has the wrong size/);
+  assert.throws(() => readSnapshot(snapshotWithSection('RAM0', z, 999), codec),
+    (e: unknown) => e instanceof SnapshotError && e.message === 'snapshot section RAM0 inflates to more than its declared 999 bytes');
+  assert.throws(() => readSnapshot(snapshotWithSection('RAM0', z.subarray(0, 5), 1000), codec), /snapshot section RAM0 does not decompress/);
+});
+
+test('a section of 1 GiB of zeros declared as 100 bytes is refused at 100 bytes, not inflated', () => {
+  const r = runBomb('snapshot');
+  assert.equal(r.message, 'snapshot section RAM0 inflates to more than its declared 100 bytes');
+  // Inflated whole it would take 1024 MiB; a Node process alone takes about 50.
+  assert.ok(r.maxRssMiB < 200, `peak RSS ${r.maxRssMiB.toFixed(0)} MiB`);
 });

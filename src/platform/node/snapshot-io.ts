@@ -4,12 +4,22 @@
 
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { deflateSync, inflateSync, constants } from 'node:zlib';
-import type { Codec } from '../../vmm/snapshot/format.js';
+import { InflateLimitError, type Codec } from '../../vmm/snapshot/format.js';
 
 export const zlibCodec: Codec = {
   // Level 1: snapshots are mostly code and data pages; faster beats smaller.
   deflate: (d) => new Uint8Array(deflateSync(d, { level: 1, strategy: constants.Z_DEFAULT_STRATEGY })),
-  inflate: (d) => new Uint8Array(inflateSync(d, { maxOutputLength: 2 ** 32 })),
+  inflate: (d, size) => {
+    try {
+      // maxOutputLength makes zlib stop (and throw) as soon as its output
+      // passes the section's declared size, whatever the stream would make.
+      // (0 is not a valid maxOutputLength; an empty section needs 1 byte of room to be refused.)
+      return new Uint8Array(inflateSync(d, { maxOutputLength: Math.max(1, size) }));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new InflateLimitError(`inflates to more than ${size} bytes`);
+      throw e;
+    }
+  },
 };
 
 function why(e: unknown): string {

@@ -40,8 +40,12 @@ export function isUImage(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0) === UIMAGE_MAGIC;
 }
 
-/** Parse and check a uImage; `what` names it in errors. `limit` caps the decompressed size. */
-export function parseUImage(bytes: Uint8Array, what: string, limit = 1 << 30): UImage {
+/**
+ * Parse and check a uImage; `what` names it in errors. `maxBytes` is the
+ * largest decompressed image the caller takes (boot: the RAM size): gzip data
+ * that inflates to more is refused when it passes that size.
+ */
+export function parseUImage(bytes: Uint8Array, what: string, maxBytes: number): UImage {
   if (bytes.length < HEADER) throw new ImageError(`${what}: truncated uImage header`);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (dv.getUint32(0) !== UIMAGE_MAGIC) throw new ImageError(`${what}: bad uImage magic 0x${dv.getUint32(0).toString(16)}`);
@@ -64,7 +68,7 @@ export function parseUImage(bytes: Uint8Array, what: string, limit = 1 << 30): U
   if (comp === COMP_NONE) data = payload;
   else if (comp === COMP_GZIP) {
     try {
-      data = gunzip(payload, limit);
+      data = gunzip(payload, maxBytes);
     } catch (e) {
       if (e instanceof InflateError) throw new ImageError(`${what}: ${e.message}`);
       throw e;

@@ -22,7 +22,18 @@ export class SnapshotError extends Error {
 /** Compression supplied by the platform (node:zlib at the edge; a browser has its own). */
 export interface Codec {
   deflate(data: Uint8Array): Uint8Array;
-  inflate(data: Uint8Array): Uint8Array;
+  /**
+   * Decompress `data`, which the file says holds `size` bytes. Data that
+   * inflates to more must be refused with an InflateLimitError once the
+   * output passes `size`, not after inflating it whole: a section of a few
+   * MiB can inflate to gigabytes.
+   */
+  inflate(data: Uint8Array, size: number): Uint8Array;
+}
+
+/** Thrown by Codec.inflate for data that inflates to more than the size given. */
+export class InflateLimitError extends Error {
+  override name = 'InflateLimitError';
 }
 
 export interface Section {
@@ -94,8 +105,9 @@ export function readSnapshot(file: Uint8Array, codec: Codec | null): Section[] {
     if ((flags & FLAG_COMPRESSED) !== 0) {
       if (codec === null) throw new SnapshotError('snapshot is compressed but no codec is available');
       try {
-        data = codec.inflate(payload);
-      } catch {
+        data = codec.inflate(payload, rawLen);
+      } catch (e) {
+        if (e instanceof InflateLimitError) throw new SnapshotError(`snapshot section ${tag} inflates to more than its declared ${rawLen} bytes`);
         throw new SnapshotError(`snapshot section ${tag} does not decompress`);
       }
       if (data.length !== rawLen) throw new SnapshotError(`snapshot section ${tag} has the wrong size`);
