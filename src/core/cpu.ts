@@ -28,7 +28,8 @@ import { TC_MASK, TranslationCache } from './mmu/tcache.js';
 import { debugAfter, debugBefore, debugIrpt, guestDebugEnabled } from './guest-debug.js';
 import { pageInterpreter, type PageInterpreter } from './exec/interp.js';
 import { warmUp } from './exec/warmup.js';
-import { CHUNK_SHIFT, COMPILE_AFTER, MAX_COMPILES, compileChunk } from './exec/compile.js';
+import type { CodePage } from './exec/pages.js';
+import { Translator, type RegionFn } from './jit/translate.js';
 
 export const enum CoreExit {
   /** The instruction budget ran out; nothing to report. */
@@ -58,7 +59,13 @@ export const enum IntClass {
   Debug = 3,
 }
 
-export const DEFAULT_SLICE = 4096;
+export const DEFAULT_SLICE = 65536;
+
+/**
+ * Entries into a piece of code (branches to it, or execution entering its
+ * page there) after which it is translated.
+ */
+export const DEFAULT_JIT_THRESHOLD = 50;
 
 export class Cpu {
   // ---- user-level state ----
@@ -135,6 +142,9 @@ export class Cpu {
   readonly mem: PhysMemory;
   /** The page interpreter generated from the decoder's table. */
   readonly interpret: PageInterpreter;
+  /** The translator (src/core/jit) and when it translates: entries into code before it does (Infinity: never). */
+  readonly translator: Translator;
+  jitThreshold = DEFAULT_JIT_THRESHOLD;
 
   constructor(
     readonly decoder: Decoder,
@@ -147,6 +157,7 @@ export class Cpu {
     this.fprw = new Uint32Array(fb);
     this.mem = mem ?? new PhysMemory();
     this.interpret = pageInterpreter(decoder);
+    this.translator = new Translator(decoder);
     this.tc = new TranslationCache(this);
     this.timers = new Timers(this, clock);
     this.reset();
@@ -436,9 +447,10 @@ export class Cpu {
   /**
    * The loop over the decoded-instruction cache (exec/pages.ts): the fetch
    * translation is checked once per page entry through the fetch entries of
-   * the translation cache, then the page's compiled function (exec/compile.ts)
-   * or the page interpreter (exec/interp.ts) runs until the code leaves the
-   * page or the slice ends.
+   * the translation cache, then the translated region that starts at the
+   * address (src/core/jit), or the page interpreter (exec/interp.ts), runs
+   * until the code leaves it or the slice ends. Code whose entry has been
+   * taken `jitThreshold` times is translated here.
    */
   runSlicePages(n: number): void {
     const tc = this.tc;
@@ -468,40 +480,22 @@ export class Cpu {
         if (this.exit !== CoreExit.None) break;
         continue;
       }
-      const chunk = (pc >>> CHUNK_SHIFT) & 15;
-      const fn = page.fns[chunk];
+      const o = (pc >>> 2) & 1023;
+      const regions = page.regions;
+      let fn = regions !== null ? regions[o] : null;
+      if (fn === null && ++page.heat[o] >= this.jitThreshold) fn = this.translateAt(page, o, pc & -4096);
       if (fn !== null) {
-        const base = pc & -4096;
-        let k = fn(this, this.sliceEnd - i);
+        const k = fn(this, this.sliceEnd - i);
         if (k !== 0) {
           i += k;
           pc = this.nip;
-          // Hot code mostly goes from one compiled chunk to another of the
-          // same page: follow it here, without the fetch translation check
-          // (whatever changes the page's translation or drops its code also
-          // clears sliceEnd, which ends this loop).
-          while (i < this.sliceEnd && (pc & -4096) === base) {
-            const next = page.fns[(pc >>> CHUNK_SHIFT) & 15];
-            if (next === null) break;
-            this.pc = pc;
-            k = next(this, this.sliceEnd - i);
-            if (k === 0) break;
-            i += k;
-            pc = this.nip;
-          }
           continue;
         }
-        // The compiled chunk does not have this word yet: interpret it.
+        this.translator.stats.declined++;
       }
       const k = interpret(this, page, this.sliceEnd - i);
       i += k;
       pc = this.nip;
-      // The run is credited to the chunk it started in.
-      if ((page.heat[chunk] += k) >= COMPILE_AFTER && page.compiles[chunk] < MAX_COMPILES) {
-        page.fns[chunk] = compileChunk(this, page, chunk);
-        page.compiles[chunk]++;
-        page.heat[chunk] = 0;
-      }
     }
     if (this.abort) {
       this.abort = false;
@@ -509,6 +503,14 @@ export class Cpu {
     }
     this.pc = pc;
     this.icount += i;
+  }
+
+  /** Translate the region entered at word `o` of `page` (virtual page `base`) and keep it there. */
+  private translateAt(page: CodePage, o: number, base: number): RegionFn {
+    const fn = this.translator.translate(this, page, o, base);
+    if (page.regions === null) page.regions = new Array<RegionFn | null>(1024).fill(null);
+    page.regions[o] = fn;
+    return fn;
   }
 
   /** The loop with host debug checks (breakpoints, single step) before and after each instruction. */

@@ -11,14 +11,18 @@
 // Instructions that only compute on registers ("pure") continue straight to
 // the next word. After any other instruction the loop checks `sliceEnd`
 // (every interrupt, exit, change of the translation context, code-dropping
-// store and slice-ending register write clears it) and follows c.nip.
+// store and slice-ending register write clears it) and follows c.nip. A
+// taken branch counts an entry at its target (CodePage.heat); a target that
+// has reached the translation threshold returns to the dispatcher, which
+// runs (or makes) its translation. The budget is exact: the interpreter
+// never runs more instructions than asked.
 
 import type { Cpu } from '../cpu.js';
 import { COMMON, PURE, type Decoder, type InsnDef } from '../isa/decode.js';
 import type { CodePage } from './pages.js';
 
 /**
- * Runs from c.pc inside `page` for at most about `budget` instructions.
+ * Runs from c.pc inside `page` for at most `budget` instructions (at least one).
  * Returns the instructions attempted (the last one may have faulted); c.nip
  * holds the next PC.
  */
@@ -82,7 +86,7 @@ function generate(dec: Decoder): PageInterpreter {
     if (def === undefined || !hasOwnCase(def)) continue;
     if (isPure(def)) {
       // Needs neither the PC nor a check afterwards.
-      cases += `case ${id}: h${id}(c, w); pc = (pc + 4) | 0; if (++o === 1024) { c.nip = pc; return n; } continue;\n`;
+      cases += `case ${id}: h${id}(c, w); pc = (pc + 4) | 0; if (++o === 1024 || n >= budget) { c.nip = pc; return n; } continue;\n`;
     } else {
       cases += `case ${id}: c.pc = pc; c.nip = (pc + 4) | 0; h${id}(c, w); break;\n`;
     }
@@ -92,14 +96,15 @@ function generate(dec: Decoder): PageInterpreter {
   const params = ['decodeInto', 'primary', 'handlers', ...handlers.map((_, id) => `h${id}`)];
   const src =
     'return function interpretPage(c, page, budget) {\n' +
-    'const ids = page.ids, words = page.words;\n' +
+    'const ids = page.ids, words = page.words, heat = page.heat, hot = c.jitThreshold;\n' +
     'let pc = c.pc;\nconst base = pc & -4096;\nlet o = (pc >>> 2) & 1023;\nlet n = 0;\n' +
     'for (;;) {\n' +
     'let id = ids[o];\nif (id === 0) id = decodeInto(c, page, o);\n' +
     'const w = words[o];\nn++;\n' +
     `switch (id) {\n${cases}}\n` +
     'if (c.sliceEnd === 0) return n;\n' +
-    'pc = c.nip;\nif ((pc & -4096) !== base || n >= budget) return n;\no = (pc >>> 2) & 1023;\n' +
+    'const nip = c.nip;\nif ((nip & -4096) !== base || n >= budget) return n;\no = (nip >>> 2) & 1023;\n' +
+    'if (nip !== ((pc + 4) | 0) && ++heat[o] >= hot) return n;\npc = nip;\n' +
     '}\n};';
   const factory = new Function(...params, src) as (...a: unknown[]) => PageInterpreter;
   return factory(decodeInto, dec.primary, handlers, ...handlers);

@@ -13,28 +13,28 @@
 // the guest's own icbi, as on hardware, and the API's invalidateCode for the
 // VMM's own writes.
 //
-// Code is interpreted (interp.ts) until a 256-byte chunk of a page has run
-// enough to be worth compiling (compile.ts).
+// Code is interpreted (interp.ts) until an entry into it (a branch target,
+// or where execution entered the page) has been taken `jitThreshold` times;
+// then the translator (src/core/jit) makes a function of the code around it.
 
 import type { RamSlot } from '../physmem.js';
-import { CHUNKS_PER_PAGE, type ChunkFn } from './compile.js';
+import type { RegionFn } from '../jit/translate.js';
 
 export class CodePage {
   /** Instruction id per word (0: not decoded yet). */
   readonly ids = new Uint16Array(1024);
   /** The instruction words, valid where ids is nonzero. */
   readonly words = new Int32Array(1024);
-  /** Compiled chunks (compile.ts), 16 per page, or null. */
-  readonly fns: (ChunkFn | null)[] = new Array<ChunkFn | null>(CHUNKS_PER_PAGE).fill(null);
-  /** Instructions interpreted per chunk since it was last compiled. */
-  readonly heat = new Int32Array(CHUNKS_PER_PAGE);
-  readonly compiles = new Uint8Array(CHUNKS_PER_PAGE);
+  /** Translated regions by entry word, allocated at the page's first translation. */
+  regions: (RegionFn | null)[] | null = null;
+  /** Entries taken per word; at the threshold the interpreter returns to the dispatcher, which translates. */
+  readonly heat = new Int32Array(1024);
   constructor(readonly slot: RamSlot, readonly page: number) {}
 
   /** Forget everything decoded (a store or icbi reached the page). */
   drop(): void {
     this.ids.fill(0);
-    this.fns.fill(null);
+    this.regions = null;
     this.heat.fill(0);
   }
 }

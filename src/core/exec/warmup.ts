@@ -105,6 +105,8 @@ export function warmUp(dec: Decoder): void {
   mem.replace([new RamSlot(0, 0, size, buf, 0, false, false)]);
   const dv = new DataView(buf);
   const c = new Cpu(dec, mem, new InstructionClock(400e6, 0.4));
+  // The interpreter is what is warmed here; the translator makes its own code.
+  c.jitThreshold = Infinity;
   const defs = dec.defById.filter((d): d is InsnDef => d !== undefined);
   const words = [0x00000000, ...defs.map(encode)];
   // Every path of the instructions the interpreter calls (and may inline)
