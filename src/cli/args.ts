@@ -1,5 +1,6 @@
 // Command-line parsing for `tkvm run`, in QEMU's spelling for this machine.
 
+import { parseJitSetting } from '../kvm/index.js';
 import { parseDrive, StorageError, type DriveSpec } from '../platform/node/file-storage.js';
 import { MAX_VIRTIO_DEVICES } from '../vmm/machine/ppce500.js';
 
@@ -39,6 +40,8 @@ export interface RunArgs {
   rtcClock?: 'host' | 'vm';
   /** -accel tkvm,lazy-tlb=on */
   lazyTlb: boolean;
+  /** -accel tkvm,jit=off|on|force|N: entries before translation (0: never); undefined: the default. */
+  jitThreshold?: number;
   /** virtio-blk disks in the guest's order (vda, vdb, ...). */
   drives: DriveSpec[];
   /** A virtio console (hvc0) on the terminal. */
@@ -83,7 +86,7 @@ function parseDevice(spec: string): { name: string; opts: Map<string, string> } 
 
 const MIN_RAM = 16 * 1024 * 1024;
 const MAX_RAM = 2048 * 1024 * 1024;
-export const TRACE_EVENTS = ['mmio', 'int', 'exit'] as const;
+export const TRACE_EVENTS = ['mmio', 'int', 'exit', 'jit'] as const;
 
 /** QEMU's size syntax: a number with an optional suffix (default MiB). */
 export function parseSize(s: string): number {
@@ -185,8 +188,18 @@ export function parseRunArgs(argv: string[]): RunArgs {
         if (name !== 'tkvm' && name !== 'kvm') throw new UsageError(`unsupported accelerator '${name}' (tkvm is the only one; kvm is accepted as its name)`);
         for (const o of opts) {
           const m = /^lazy-tlb=(on|off)$/.exec(o);
-          if (!m) throw new UsageError(`unknown -accel option '${o}' (known: lazy-tlb=on|off)`);
-          a.lazyTlb = m[1] === 'on';
+          const j = /^jit=(.*)$/.exec(o);
+          if (m) {
+            a.lazyTlb = m[1] === 'on';
+          } else if (j) {
+            try {
+              a.jitThreshold = parseJitSetting(j[1]);
+            } catch {
+              throw new UsageError(`invalid -accel jit='${j[1]}' (off, on, force, or entries before translation)`);
+            }
+          } else {
+            throw new UsageError(`unknown -accel option '${o}' (known: lazy-tlb=on|off, jit=off|on|force|N)`);
+          }
         }
         break;
       }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The tkvm command line.
 
+import { formatJitStats } from '../vmm/debug/jit.js';
 import { writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { basename, dirname, relative, resolve } from 'node:path';
@@ -23,7 +24,7 @@ const USAGE = `usage: tkvm run [-M ppce500] [-cpu e500mc] [-m SIZE] [-bios FILE]
                 [-drive file=DISK[,format=raw][,if=virtio][,readonly=on]]
                 [-device virtio-serial-device|virtio-rng-device|virtio-blk-device,drive=ID]
                 [-action panic=exit-failure|shutdown|pause|none] [-no-shutdown]
-                [-no-reboot] [-icount N] [-rtc base=DATE,clock=host|vm] [-accel tkvm,lazy-tlb=on]
+                [-no-reboot] [-icount N] [-rtc base=DATE,clock=host|vm] [-accel tkvm,lazy-tlb=on,jit=off|on|force]
                 [-s] [-gdb tcp:[HOST]:PORT] [-S] [-qmp tcp:[HOST]:PORT,server[,wait=off]] [-loadvm FILE]
                 [-d mmio,int,exit] [-dump-tlb]
        tkvm demo [run options]     Debian's U-Boot at its prompt
@@ -88,7 +89,7 @@ async function run(args: RunArgs): Promise<number> {
   const output = args.serial === 'none' ? () => {} : console_.write;
   const create = (): Ppce500 => {
     const m = new Ppce500({
-      ramBytes: args.ramBytes, output, trace, traceInt, traceExit, icount: args.icount, lazyTlb: args.lazyTlb,
+      ramBytes: args.ramBytes, output, trace, traceInt, traceExit, icount: args.icount, lazyTlb: args.lazyTlb, jitThreshold: args.jitThreshold,
       rtc: { baseMs: args.rtcBaseMs, clock: args.rtcClock ?? (args.icount !== undefined ? 'vm' : 'host') },
       drives,
       virtioConsole: args.virtioConsole ? (bytes) => { for (const b of bytes) console_.write(b); } : undefined,
@@ -174,6 +175,7 @@ async function run(args: RunArgs): Promise<number> {
   console_.flush();
   // The TLB as the guest left it, read through the API (QEMU's `info tlb` format).
   if (args.dumpTlb) process.stderr.write(s.machine.tlbView.dump());
+  if (args.trace.has('jit')) process.stderr.write(formatJitStats(s.machine.vcpu.jitStats()));
   closeEverything();
   if (end.message !== undefined) process.stderr.write(`tkvm: ${end.message}\n`);
   return end.status;

@@ -17,6 +17,8 @@ export class RamSlot {
   readonly codeBits: Uint32Array;
   /** The decoded-block table of each page that has been executed from. */
   readonly codePages: (CodePage | undefined)[];
+  /** Pages of this slot whose translated code was dropped (stores to code, icbi, host writes). */
+  invalidations = 0;
   constructor(
     readonly id: number,
     /** Guest physical base address (page aligned). */

@@ -5,7 +5,8 @@
 export { Kvm, openKvm } from './system.js';
 export type { Vm, UserMemoryRegion } from './vm.js';
 export { MAX_VCPUS, NR_MEMSLOTS, TIMEBASE_HZ, PHYS_LIMIT } from './vm.js';
-export type { Vcpu, TranslationResult, KvmRegList, VcpuHost } from './vcpu.js';
+export type { Vcpu, TranslationResult, KvmRegList, VcpuHost, JitStats } from './vcpu.js';
+export { parseJitSetting } from './params.js';
 export type { GuestDebug, GuestDebugBp } from './debug.js';
 export type { KvmRegs } from './regs.js';
 export { KVM_REGS_BYTES, decodeRegs as decodeKvmRegs } from './regs.js';

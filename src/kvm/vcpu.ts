@@ -55,6 +55,22 @@ export interface VcpuHost {
   hasMemory(): boolean;
 }
 
+/** TKVM_GET_JIT_STATS: the translator's counters for one vCPU (docs/api.md). */
+export interface JitStats {
+  /** Entries into code before it is translated (TKVM_CAP_JIT; 0: never). */
+  threshold: number;
+  /** Regions translated, the guest instructions and JavaScript source bytes in them. */
+  regions: number;
+  instructions: number;
+  sourceBytes: number;
+  /** Milliseconds spent generating and compiling source (V8 optimizes it later, in the background). */
+  translateMs: number;
+  /** Entries into translated code that had to interpret instead (a block did not fit the remaining budget). */
+  declined: number;
+  /** Decoded pages with translations dropped (stores to code, icbi, host writes). */
+  invalidations: number;
+}
+
 export class Vcpu {
   readonly run_: KvmRun;
   /** The shared TLB (KVM_CAP_SW_TLB) and its synchronization. */
@@ -277,6 +293,11 @@ export class Vcpu {
         if (t.decRunning) t.decExpiry = now + decLeft;
         return;
       }
+      case Cap.TKVM_JIT:
+        only(1);
+        if (a[0] > 0x7fffffff) fail('EINVAL', 'TKVM_CAP_JIT: args[0] (entries before translation, 0: never) must be below 2^31');
+        c.jitThreshold = a[0] === 0 ? Infinity : a[0];
+        return;
       case Cap.PPC_BOOKE_WATCHDOG:
         only(0);
         this.watchdogCap = true;
@@ -635,6 +656,16 @@ export class Vcpu {
 
   /** The message of the last internal error or checkstop (tkvm extension: KVM only has the sub-error). */
   get internalErrorMessage(): string { return this.core.internalError; }
+
+  /** TKVM_GET_JIT_STATS (tkvm): what the translator has done for this vCPU so far. */
+  jitStats(): JitStats {
+    this.alive();
+    const c = this.core, s = c.translator.stats, t = c.jitThreshold;
+    return {
+      threshold: t === Infinity ? 0 : t, regions: s.regions, instructions: s.instructions, sourceBytes: s.sourceBytes,
+      translateMs: s.translateMs, declined: s.declined, invalidations: c.mem.slots.reduce((n, slot) => n + slot.invalidations, 0),
+    };
+  }
 
   /** Close the vCPU (KVM: close its fd). Every later call fails with EBADF. */
   destroy(): void { this.destroyed = true; }

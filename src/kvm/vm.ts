@@ -1,6 +1,7 @@
 // A VM handle: guest memory slots, vCPU creation, interrupt lines, VM-wide
 // capabilities.
 
+import { moduleParams } from './params.js';
 import { Cpu } from '../core/cpu.js';
 import { WallClock } from '../core/clock.js';
 import { e500mcDecoder } from '../core/isa/index.js';
@@ -196,6 +197,7 @@ export class Vm implements VcpuHost {
     if (!Number.isInteger(id) || id < 0 || id >= MAX_VCPUS) fail('EINVAL', `vCPU id ${String(id)} out of range [0, ${MAX_VCPUS})`);
     if (this.vcpus.some((v) => v.id === id)) fail('EEXIST', `vCPU ${id} exists`);
     const core = new Cpu(e500mcDecoder(), this.mem, this.clock, id);
+    core.jitThreshold = moduleParams.jitThreshold === 0 ? Infinity : moduleParams.jitThreshold;
     const vcpu = new Vcpu(id, core, new SharedArrayBuffer(RUN_SIZE), this);
     this.vcpus.push(vcpu);
     return vcpu;
@@ -240,7 +242,7 @@ export function checkExtension(cap: number): number {
     case Cap.SW_TLB: case Cap.ONE_REG: case Cap.READONLY_MEM: case Cap.PPC_BOOKE_WATCHDOG: case Cap.PPC_EPR:
     case Cap.ENABLE_CAP_VM: case Cap.CHECK_EXTENSION_VM: case Cap.IMMEDIATE_EXIT:
     case Cap.PPC_GUEST_DEBUG_SSTEP:
-    case Cap.TKVM_LAZY_TLB: case Cap.TKVM_HALT_EXIT: case Cap.TKVM_RUN_TIMESLICE: case Cap.TKVM_ICOUNT_CLOCK:
+    case Cap.TKVM_LAZY_TLB: case Cap.TKVM_HALT_EXIT: case Cap.TKVM_RUN_TIMESLICE: case Cap.TKVM_ICOUNT_CLOCK: case Cap.TKVM_JIT:
       return 1;
     case Cap.SYNC_REGS: return KVM_SYNC_PPC_REGS;
     case Cap.EXIT_HYPERCALL: return KVM_EXIT_HYPERCALL_UNHANDLED;

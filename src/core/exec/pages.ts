@@ -33,6 +33,7 @@ export class CodePage {
 
   /** Forget everything decoded (a store or icbi reached the page). */
   drop(): void {
+    if (this.regions !== null) this.slot.invalidations++;
     this.ids.fill(0);
     this.regions = null;
     this.heat.fill(0);

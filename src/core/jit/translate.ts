@@ -49,8 +49,6 @@ export class JitStats {
   /** Region entries that ran, and that returned at once (not enough budget). */
   runs = 0;
   declined = 0;
-  /** Decoded pages dropped (stores to code, icbi, the host's writes) that had regions. */
-  invalidations = 0;
 }
 
 /** Where a block ends: after a branch, an instruction that changes the context, or a word that is not an instruction. */

@@ -75,6 +75,8 @@ export interface MachineOptions {
   icount?: number;
   /** The lazily synchronized guest TLB (TKVM_CAP_LAZY_TLB) instead of KVM's always-synchronized one. */
   lazyTlb?: boolean;
+  /** Entries into guest code before it is translated (TKVM_CAP_JIT; 0: never; undefined: the API's default). */
+  jitThreshold?: number;
   /** The RTC's time (default: host time, starting at the host's date). */
   rtc?: RtcOptions;
   /** virtio-blk disks, in this order (the guest's vda, vdb, ...). */
@@ -156,6 +158,7 @@ export class Ppce500 {
       params: e500mcTlbParams(), array: this.tlbArray, mmuType: KVM_MMU_FSL_BOOKE_NOHV, arrayLen: TLB_BYTES,
     });
     if (opts.lazyTlb) this.vcpu.enableCap(Cap.TKVM_LAZY_TLB, [1]);
+    if (opts.jitThreshold !== undefined) this.vcpu.enableCap(Cap.TKVM_JIT, [opts.jitThreshold]);
     this.tlbView = new GuestTlbView(this.vcpu, this.tlbArray, 'set');
     this.rtcClock = opts.rtc?.clock ?? 'host';
     const base = opts.rtc?.baseMs;

@@ -5,6 +5,7 @@
 // (unknown commands, bad formats or addresses) gets one line of text and
 // changes nothing.
 
+import { formatJitStats } from '../debug/jit.js';
 import { disassembleText, Reg } from '../../kvm/index.js';
 import { readVirtual, translateDebug } from '../debug/memory.js';
 import type { Ppce500 } from '../machine/ppce500.js';
@@ -271,6 +272,7 @@ function formatValue(v: bigint, size: number, format: string): string {
 }
 
 const INFO: { name: string; args: string; help: string; run(h: Hmp): string }[] = [
+  { name: 'jit', args: ' ', help: 'show the translator\'s statistics', run: (h) => formatJitStats(h.machine.vcpu.jitStats()) },
   { name: 'mtree', args: ' ', help: 'show memory tree', run: (h) => h.mtree() },
   { name: 'registers', args: ' ', help: 'show the cpu registers', run: (h) => h.registers() },
   { name: 'status', args: ' ', help: 'show the current VM status (running|paused)', run: (h) => h.status() },

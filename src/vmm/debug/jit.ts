@@ -1,0 +1,17 @@
+// The translator's counters as text (the monitor's `info jit`, `-d jit` at exit),
+// read through the API (TKVM_GET_JIT_STATS).
+
+import type { JitStats } from '../../kvm/index.js';
+
+export function formatJitStats(s: JitStats): string {
+  const per = (a: number, b: number, digits = 1): string => (b === 0 ? '-' : (a / b).toFixed(digits));
+  const threshold = s.threshold === 0 ? 'off' : s.threshold === 1 ? 'on first entry' : `after ${s.threshold} entries`;
+  return [
+    `translation      ${threshold}`,
+    `regions          ${s.regions} (${s.instructions} guest instructions, ${per(s.instructions, s.regions)} per region)`,
+    `source           ${(s.sourceBytes / 1024).toFixed(1)} KiB (${per(s.sourceBytes, s.instructions)} bytes per instruction)`,
+    `translate time   ${s.translateMs.toFixed(1)} ms (${per(s.translateMs, s.regions, 3)} ms per region; V8 optimizes later)`,
+    `declined         ${s.declined} entries (the next block did not fit the time slice: interpreted)`,
+    `invalidated      ${s.invalidations} pages of translated code (stores to code, icbi, host writes)`,
+  ].join('\n') + '\n';
+}
