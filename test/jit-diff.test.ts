@@ -218,3 +218,24 @@ test('loads and stores that cross into a page mapped elsewhere take the slow pat
   };
   for (let rep = 0; rep < 3; rep++) compare(s, `crossing accesses, run ${rep}`, 6, 4096);
 });
+
+test('translated code is keyed by physical page and runs right at every virtual address of it', () => {
+  // bl +8 ; b . ; mflr r3 ; b .   at CODE, then the same physical page at 0x60000.
+  const s: Setup = {
+    words: [0x48000009, 0x48000000, 0x7c6802a6, 0x48000000], gpr: new Array(32).fill(0), fpr: new Array(32).fill(0),
+    cr: 0, xer: 0, lr: 0, ctr: 0, msr: 0, data: new Uint8Array(16),
+  };
+  const { c } = machine(s, 'jit');
+  const ea = 0x60000, set = (ea >>> 12) & 127;
+  c.tlb.write(set * 4 + 1, 0x80000000 | (1 << 8), ea, CODE | 0x3f, 0, 0);
+  c.tc.flush();
+  for (let rep = 0; rep < 3; rep++) {
+    for (const at of [CODE, ea]) {
+      c.pc = at;
+      run(c, 'jit', 3, 4096);
+      assert.equal(c.gpr[3] >>> 0, at + 4, `LR from the bl at 0x${at.toString(16)}`);
+      assert.equal(c.pc >>> 0, at + 12);
+    }
+  }
+  assert.ok(c.translator.stats.regions > 0);
+});

@@ -13,7 +13,8 @@
 // (may change the next instruction address), FAULT (may deliver an
 // interrupt or leave the core), PRIV (privileged), SYNC (changes what later
 // instructions mean, or ends the slice: the translator ends a block after
-// it), COMMON (frequent: see below). For a `Sem` the first four are checked
+// it), COMMON (frequent: see below), ALLGPR (touches GPRs its fields do not
+// name). For a `Sem` the first four are checked
 // against what the semantic uses when the decoder is built; a helper's are
 // its author's word.
 
@@ -43,6 +44,8 @@ export const SYNC = 16;
  * page interpreter gives these a case of its own (exec/interp.ts).
  */
 export const COMMON = 32;
+/** Reads or writes GPRs its fields do not name (lmw, stmw): a translator must hand it all of them. */
+export const ALLGPR = 64;
 
 /** Semantics as a handler both engines call. */
 export interface Helper {

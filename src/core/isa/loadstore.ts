@@ -14,7 +14,7 @@ import { IntClass } from '../cpu.js';
 import { ld32, st32 } from '../mem.js';
 import { ESR, IVOR } from '../regbits.js';
 import { SPR } from '../spr.js';
-import { COMMON, FAULT, helper, P, X, type InsnDef } from './decode.js';
+import { ALLGPR, COMMON, FAULT, helper, P, X, type InsnDef } from './decode.js';
 import { bswap16, bswap32, defineRuntime } from './runtime.js';
 import type { Emit, LoadKind, Sem, StoreKind } from './sem.js';
 
@@ -133,8 +133,8 @@ export const loadStoreInsns: InsnDef[] = [
   P('lhau', 43, 'rt,d(ra)', FAULT, loadUpdate('u16', eaDUSem, half)),
   P('sth', 44, 'rs,d(ra0)', COMMON | FAULT, store('u16', eaDSem, low16)),
   P('sthu', 45, 'rs,d(ra)', COMMON | FAULT, storeUpdate('u16', eaDUSem, low16)),
-  P('lmw', 46, 'rt,d(ra0)', COMMON | FAULT, helper(lmw)),
-  P('stmw', 47, 'rs,d(ra0)', COMMON | FAULT, helper(stmw)),
+  P('lmw', 46, 'rt,d(ra0)', COMMON | FAULT | ALLGPR, helper(lmw)),
+  P('stmw', 47, 'rs,d(ra0)', COMMON | FAULT | ALLGPR, helper(stmw)),
   X('lwarx', 31, 20, 'rt,ra0,rb', COMMON | FAULT, lwarx),
   X('lwzx', 31, 23, 'rt,ra0,rb', COMMON | FAULT, load('i32', eaXSem)),
   X('lwzux', 31, 55, 'rt,ra,rb', COMMON | FAULT, loadUpdate('i32', eaXUSem)),

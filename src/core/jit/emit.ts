@@ -10,90 +10,120 @@
 import { fieldValue, type FieldName } from '../isa/fields.js';
 import type { Emit, LoadKind, StoreKind } from '../isa/sem.js';
 import { LOAD_FN, STORE_FN } from '../isa/sem.js';
-import { RUNTIME } from '../isa/runtime.js';
+import { RUNTIME, defineRuntime } from '../isa/runtime.js';
+import type { Cpu } from '../cpu.js';
+import { ld16, ld32, ld8, st16, st32, st8 } from '../mem.js';
 import { TC_MASK } from '../mmu/tcache.js';
 
 /** The instruction being translated and how its code leaves the function. */
 export interface InsnSite {
-  /** Its address (int32) and word. */
-  pc: number;
+  /** Its offset in the page (the function's `$base` is the page's virtual address), and its word. */
+  off: number;
   w: number;
   fields: readonly FieldName[];
+  /**
+   * The GPRs a call for it may read or write (its register fields), or null
+   * for all of them; the locals of other registers need no writing back.
+   */
+  gprs: readonly number[] | null;
   /** Statement that ends the function after this instruction faulted (the interrupt or exit is set up). */
   fault: string;
   /** Statement that ends the function with the next address in `c.nip` (already set). */
   leave: string;
-  /** Statement for a branch to a constant address: a jump inside the function, or a way out. */
-  goto: (target: number) => string;
+  /** Statement for a branch to a byte offset from the page (a jump inside the function, or a way out), or to an absolute address. */
+  goto: (off: number) => string;
+  gotoAbsolute: (target: number) => string;
 }
 
-/** Guest state a translated function keeps in locals. */
+/** Guest state a translated function keeps in locals: found in its code once generated. */
+const SPECIALS = [['cr', 'cr'], ['lr', 'lr'], ['ctr', 'ctr'], ['so', 'xerSo'], ['ov', 'xerOv'], ['ca', 'xerCa']] as const;
+
 export class Locals {
-  readonly gprRead = new Set<number>();
-  readonly gprWritten = new Set<number>();
-  readonly special = new Set<'cr' | 'lr' | 'ctr' | 'so' | 'ov' | 'ca'>();
-  usesMemory = false;
+  private gprs: number[] = [];
+  private written: number[] = [];
+  private specials: (typeof SPECIALS)[number][] = [];
+  private loads = false;
+  private stores = false;
 
   /**
    * Statements that store the locals the function may have changed into the
-   * Cpu. Which locals is known only when the whole function has been
-   * generated: until then this is a marker that finish() replaces.
+   * Cpu (before a call: of the GPRs `gprs` names, all if null; and on the
+   * way out), and that load them again (after a call). Which locals the
+   * function has is known only when all of it has been generated: until
+   * then these are markers that finish() replaces.
    */
-  writeBack(): string {
-    return '/*$writeBack*/';
-  }
-  /** Statements that load every local from the Cpu again (after a call that may change anything); a marker too. */
-  reload(): string {
-    return '/*$reload*/';
-  }
-  /** The function's source with the markers replaced. */
-  finish(src: string): string {
-    return src.split('/*$writeBack*/').join(this.writeBackCode()).split('/*$reload*/').join(this.reloadCode());
-  }
-  private writeBackCode(): string {
-    let s = '';
-    for (const r of [...this.gprWritten].sort((a, b) => a - b)) s += `$g[${r}] = $r${r}; `;
-    for (const k of this.special) s += `c.${SPECIAL_FIELD[k]} = $${k}; `;
-    return s;
-  }
-  private reloadCode(): string {
-    let s = '';
-    for (const r of this.allGprs()) s += `$r${r} = $g[${r}]; `;
-    for (const k of this.special) s += `$${k} = c.${SPECIAL_FIELD[k]}; `;
-    return s;
-  }
-  /** Declarations of the locals, loaded. */
-  declare(): string {
-    let s = 'const $g = c.gpr;\n';
-    for (const r of this.allGprs()) s += `let $r${r} = $g[${r}];\n`;
-    for (const k of this.special) s += `let $${k} = c.${SPECIAL_FIELD[k]};\n`;
-    if (this.usesMemory) {
-      s += 'const $tc = c.tc, $dctx = $tc.dctx, $rTag = $tc.rTag, $rOff = $tc.rOff, $rView = $tc.rView, ' +
-        '$wTag = $tc.wTag, $wOff = $tc.wOff, $wView = $tc.wView;\nlet $se = false;\n';
+  writeBack(gprs: readonly number[] | null = null): string { return `/*$wb:${gprs === null ? '*' : gprs.join(',')}*/`; }
+  reload(gprs: readonly number[] | null = null): string { return `/*$rl:${gprs === null ? '*' : gprs.join(',')}*/`; }
+
+  /** The function's source: its locals declared, the markers replaced. */
+  finish(body: string): string {
+    const used = new Set<number>(), written = new Set<number>();
+    for (const m of body.matchAll(/\$r(\d+)\b( *[-+|&^]?=(?!=))?/g)) {
+      used.add(Number(m[1]));
+      if (m[2] !== undefined) written.add(Number(m[1]));
     }
-    return s;
-  }
-  private allGprs(): number[] {
-    return [...new Set([...this.gprRead, ...this.gprWritten])].sort((a, b) => a - b);
+    this.gprs = [...used].sort((a, b) => a - b);
+    this.written = [...written].sort((a, b) => a - b);
+    this.specials = SPECIALS.filter(([k]) => new RegExp(`\\$${k}\\b`).test(body));
+    this.loads = body.includes('$rTag');
+    this.stores = body.includes('$wTag');
+    const wb = (only: Set<number> | null): string => {
+      let t = '';
+      for (const r of this.written) if (only === null || only.has(r)) t += `$g[${r}] = $r${r}; `;
+      for (const [k, f] of this.specials) t += `c.${f} = $${k}; `;
+      return t;
+    };
+    const rl = (only: Set<number> | null): string => {
+      let t = '';
+      for (const r of this.gprs) if (only === null || only.has(r)) t += `$r${r} = $g[${r}]; `;
+      for (const [k, f] of this.specials) t += `$${k} = c.${f}; `;
+      return t;
+    };
+    const set = (list: string): Set<number> | null => (list === '*' ? null : new Set(list === '' ? [] : list.split(',').map(Number)));
+    let decl = this.gprs.length > 0 || body.includes('$g[') ? 'const $g = c.gpr;\n' : '';
+    for (const r of this.gprs) decl += `let $r${r} = $g[${r}];\n`;
+    for (const [k, f] of this.specials) decl += `let $${k} = c.${f};\n`;
+    decl += 'const $base = c.pc & -4096;\n';
+    if (this.loads || this.stores) decl += 'const $tc = c.tc, $dctx = $tc.dctx;\n';
+    if (this.loads) decl += 'const $rTag = $tc.rTag, $rOff = $tc.rOff, $rView = $tc.rView;\n';
+    if (this.stores) decl += 'const $wTag = $tc.wTag, $wOff = $tc.wOff, $wView = $tc.wView;\nlet $se = false;\n';
+    return body.split('/*$decl*/').join(decl)
+      .replace(/\/\*\$wb:([0-9,*]*)\*\//g, (_, l: string) => wb(set(l)))
+      .replace(/\/\*\$rl:([0-9,*]*)\*\//g, (_, l: string) => rl(set(l)));
   }
 }
 
-const SPECIAL_FIELD = { cr: 'cr', lr: 'lr', ctr: 'ctr', so: 'xerSo', ov: 'xerOv', ca: 'xerCa' } as const;
-
 const LOAD_GET: Record<LoadKind, [string, number]> = { u8: ['getUint8', 1], u16: ['getUint16', 2], i32: ['getInt32', 4] };
 const STORE_SET: Record<StoreKind, [string, number]> = { u8: ['setUint8', 1], u16: ['setUint16', 2], i32: ['setInt32', 4] };
+
+/** The address at byte offset `off` from the function's page (an int32 whatever the page). */
+export function at(off: number): string {
+  return off >= 0 && off < 4096 ? `($base + ${off})` : `(($base + ${off}) | 0)`;
+}
+
+/** The slow paths of inline loads and stores: as the core's, with the instruction's address set first. */
+defineRuntime({
+  jld8: (c: Cpu, ea: number, pc: number): number => { c.pc = pc; c.nip = (pc + 4) | 0; return ld8(c, ea); },
+  jld16: (c: Cpu, ea: number, pc: number): number => { c.pc = pc; c.nip = (pc + 4) | 0; return ld16(c, ea); },
+  jld32: (c: Cpu, ea: number, pc: number): number => { c.pc = pc; c.nip = (pc + 4) | 0; return ld32(c, ea); },
+  jst8: (c: Cpu, ea: number, v: number, pc: number): void => { c.pc = pc; c.nip = (pc + 4) | 0; st8(c, ea, v); },
+  jst16: (c: Cpu, ea: number, v: number, pc: number): void => { c.pc = pc; c.nip = (pc + 4) | 0; st16(c, ea, v); },
+  jst32: (c: Cpu, ea: number, v: number, pc: number): void => { c.pc = pc; c.nip = (pc + 4) | 0; st32(c, ea, v); },
+});
 
 /** A JavaScript literal for an int32 or small number. */
 export function lit(v: number): string {
   return v < 0 ? `(${v})` : String(v);
 }
 
+/** Marks code that called into the core (the slice may have ended). */
+export const CALLED = '/*$called*/';
+/** Marks code whose store took the slow path (it may have dropped code: the slice may have ended). */
+export const STORED = '$se = true;';
+
 const evalCache = new Map<string, (...a: unknown[]) => unknown>();
 
 export class TransEmit implements Emit {
-  /** The instruction's code needs `if ($se)` (a store took the slow path) or a slice check (a call) after it. */
-  storeCheck = false;
-  callCheck = false;
   private site!: InsnSite;
 
   constructor(readonly locals: Locals) {}
@@ -101,8 +131,6 @@ export class TransEmit implements Emit {
   /** Start emitting an instruction. */
   begin(site: InsnSite): void {
     this.site = site;
-    this.storeCheck = false;
-    this.callCheck = false;
   }
 
   private value(name: FieldName): number {
@@ -125,29 +153,17 @@ export class TransEmit implements Emit {
   }
 
   f(name: FieldName): string { return lit(this.value(name)); }
-  R(name: FieldName): string {
-    const r = this.value(name);
-    this.locals.gprRead.add(r);
-    return `$r${r}`;
-  }
+  R(name: FieldName): string { return `$r${this.value(name)}`; }
   R0(name: FieldName): string { return this.value(name) === 0 ? '0' : this.R(name); }
-  W(name: FieldName): string {
-    const r = this.value(name);
-    this.locals.gprWritten.add(r);
-    return `$r${r}`;
-  }
-  private sp(k: 'cr' | 'lr' | 'ctr' | 'so' | 'ov' | 'ca'): string {
-    this.locals.special.add(k);
-    return `$${k}`;
-  }
-  get CR(): string { return this.sp('cr'); }
-  get LR(): string { return this.sp('lr'); }
-  get CTR(): string { return this.sp('ctr'); }
-  get SO(): string { return this.sp('so'); }
-  get OV(): string { return this.sp('ov'); }
-  get CA(): string { return this.sp('ca'); }
-  get CIA(): string { return lit(this.site.pc); }
-  get NIA(): string { return lit((this.site.pc + 4) | 0); }
+  W(name: FieldName): string { return `$r${this.value(name)}`; }
+  readonly CR = '$cr';
+  readonly LR = '$lr';
+  readonly CTR = '$ctr';
+  readonly SO = '$so';
+  readonly OV = '$ov';
+  readonly CA = '$ca';
+  get CIA(): string { return at(this.site.off); }
+  get NIA(): string { return at(this.site.off + 4); }
 
   if(cond: string, then: string, els = ''): string {
     const code = this.evaluate(cond) ? then : els;
@@ -163,8 +179,7 @@ export class TransEmit implements Emit {
   }
   branch(disp: FieldName): string {
     const d = this.value(disp);
-    const target = fieldValue('aa', this.site.w) !== 0 ? d : (this.site.pc + d) | 0;
-    return this.site.goto(target);
+    return fieldValue('aa', this.site.w) !== 0 ? this.site.gotoAbsolute(d) : this.site.goto(this.site.off + d);
   }
   jump(addr: string): string {
     return `c.nip = ${addr}; ${this.site.leave}`;
@@ -173,22 +188,23 @@ export class TransEmit implements Emit {
   private at(): string {
     return `c.pc = ${this.CIA}; c.nip = ${this.NIA};`;
   }
+  /** A slow path: the access through the core (jit* set c.pc and c.nip first), then the way out if it faulted. */
+  private slow(call: string): string {
+    return `${call}; if (c.abort) { ${this.site.fault} }`;
+  }
   load(dst: string, kind: LoadKind, ea: string): string {
-    this.locals.usesMemory = true;
     const [get, size] = LOAD_GET[kind];
     const inPage = size === 1 ? '' : ` && ($a & 4095) <= ${4096 - size}`;
     return `let ${dst}; { const $a = ${ea}, $i = ($a >>> 12) & ${TC_MASK};
       if ($rTag[$i] === (($a & -4096) | $dctx)${inPage}) ${dst} = $rView[$i].${get}($rOff[$i] + ($a & 4095));
-      else { ${this.at()} ${dst} = ${LOAD_FN[kind]}(c, $a); if (c.abort) { ${this.site.fault} } } }`;
+      else { ${this.slow(`${dst} = j${LOAD_FN[kind]}(c, $a, ${this.CIA})`)} } }`;
   }
   store(kind: StoreKind, ea: string, v: string): string {
-    this.locals.usesMemory = true;
-    this.storeCheck = true;
     const [set, size] = STORE_SET[kind];
     const inPage = size === 1 ? '' : ` && ($a & 4095) <= ${4096 - size}`;
     return `{ const $a = ${ea}, $v = ${v}, $i = ($a >>> 12) & ${TC_MASK};
       if ($wTag[$i] === (($a & -4096) | $dctx)${inPage}) $wView[$i].${set}($wOff[$i] + ($a & 4095), $v);
-      else { ${this.at()} ${STORE_FN[kind]}(c, $a, $v); if (c.abort) { ${this.site.fault} } $se = true; } }`;
+      else { ${this.slow(`j${STORE_FN[kind]}(c, $a, $v, ${this.CIA})`)} $se = true; } }`;
   }
   raise(code: string): string {
     return `${this.at()} ${code}; ${this.site.fault}`;
@@ -197,9 +213,8 @@ export class TransEmit implements Emit {
     return `if ((c.msr & 0x4000) !== 0) { ${this.at()} c.raiseProgram(0x04000000); ${this.site.fault} }`;
   }
   call(code: string): string {
-    this.callCheck = true;
     const l = this.locals;
     // The locals are written back first and loaded again after: the call may read or write any of them.
-    return `${l.writeBack()} ${this.at()} ${code}; ${l.reload()} if (c.abort) { ${this.site.fault} }`;
+    return `${l.writeBack(this.site.gprs)} ${this.at()} ${code}; ${l.reload(this.site.gprs)} if (c.abort) { ${this.site.fault} } ${CALLED}`;
   }
 }
