@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Cpu } from '../src/core/cpu.js';
 import { e500mcDecoder } from '../src/core/isa/index.js';
-import { ESR, IVOR, MSR } from '../src/core/regbits.js';
+import { ESR, IVOR, MAS, MSR } from '../src/core/regbits.js';
+import { TLB0_ENTRIES } from '../src/core/mmu/tlbarray.js';
 import { SPR } from '../src/core/spr.js';
 
 const FX = 0x80000000, FEX = 0x40000000, VX = 0x20000000, OX = 0x10000000, XX = 0x02000000, VXSNAN = 0x01000000;
@@ -136,6 +137,43 @@ test('FPSCR moves: explicit FX, computed FEX and VX, reserved bit 20, mcrfs clea
   assert.equal(cpu.fpscr, 0x5);
   assert.equal(exec(xform(7 << 2, 1, 0x5 << 1, 134)), true, 'mtfsfi with W=1 is illegal');
   assert.equal(cpu.spr[SPR.ESR], ESR.PIL);
+});
+
+test('FP loads and stores: their DSI and data TLB error set ESR[FP] (and ST for stores); integer accesses do not', () => {
+  const dform = (op: number, t: number, a: number, d: number) => ((op << 26) | (t << 21) | (a << 16) | (d & 0xffff)) | 0;
+  const LFD = 50, STFD = 54, LFS = 48, STFS = 52, LWZ = 32, STW = 36;
+  const ST = ESR.ST, FP = ESR.FP;
+  const cases: [string, number, number][] = [
+    ['lfd', LFD, FP], ['lfs', LFS, FP], ['stfd', STFD, FP | ST], ['stfs', STFS, FP | ST], ['lwz', LWZ, 0], ['stw', STW, ST],
+  ];
+  for (const [name, op, esr] of cases) {
+    // Data TLB error: nothing is mapped at 0x5000 after reset.
+    fresh(MSR.FP, 0);
+    cpu.spr[SPR.IVOR0 + IVOR.DTLB] = 0xd00;
+    cpu.gpr[4] = 0x5000;
+    cpu.spr[SPR.ESR] = ESR.PIL; // left by an earlier interrupt: must be replaced
+    assert.equal(exec(dform(op, 1, 4, 0x18)), true, `${name}: faults`);
+    assert.equal(cpu.nip, 0xd00, `${name}: data TLB error`);
+    assert.equal(cpu.spr[SPR.ESR], esr, `${name}: ESR after a data TLB error`);
+    assert.equal(cpu.spr[SPR.DEAR], 0x5018, `${name}: DEAR`);
+    // DSI: a TLB1 page without read or write permission (UX only).
+    fresh(MSR.FP, 0);
+    cpu.spr[SPR.IVOR0 + IVOR.DSI] = 0x300;
+    cpu.tlb.write(TLB0_ENTRIES + 1, MAS.MAS1_V | (1 << 8), 0x5000, 0x5000 | MAS.MAS3_UX, 0, 0);
+    cpu.gpr[4] = 0x5000;
+    cpu.spr[SPR.ESR] = ESR.PIL;
+    assert.equal(exec(dform(op, 1, 4, 0x20)), true, `${name}: faults`);
+    assert.equal(cpu.nip, 0x300, `${name}: DSI`);
+    assert.equal(cpu.spr[SPR.ESR], esr, `${name}: ESR after a DSI`);
+    assert.equal(cpu.spr[SPR.DEAR], 0x5020, `${name}: DEAR`);
+  }
+  // The next integer access after a faulting FP one has no ESR[FP].
+  fresh(MSR.FP, 0);
+  cpu.spr[SPR.IVOR0 + IVOR.DTLB] = 0xd00;
+  cpu.gpr[4] = 0x5000;
+  exec(dform(LFD, 1, 4, 0));
+  exec(dform(LWZ, 1, 4, 0));
+  assert.equal(cpu.spr[SPR.ESR], 0, 'lwz after a faulting lfd');
 });
 
 test('random FP instructions on random register bits never throw and keep the FPSCR consistent', () => {

@@ -50,6 +50,18 @@ const QEMU_DIVERGENCES: Record<string, string> = {
   'le-pages': 'QEMU ignores the E (little-endian) attribute of a page; the e500mc byte-reverses accesses to it.',
   'dcbz-cache-inhibited':
     'QEMU zeroes the line; the e500mc takes an alignment interrupt for dcbz to a write-through or cache-inhibited page.',
+  'alignment-esr':
+    'QEMU leaves ESR as it was on the alignment interrupt of a misaligned lwarx (it sets only DEAR); on the e500mc an ' +
+    'interrupt sets the ESR bits of its exception and clears all others (e500 core RM 2.7.1.6), so ESR is 0.',
+  'itlb-esr-dear':
+    'QEMU clears ESR and writes the fetch address to DEAR on an instruction TLB error; on the e500mc that interrupt ' +
+    'has no syndrome and leaves ESR as it was (e500 core RM 2.7.1.6), and only data-side interrupts write DEAR.',
+  'fp-access-esr':
+    'QEMU never sets ESR[FP] for a floating-point load or store that takes a DSI or data TLB error; Book E and the ' +
+    'Power ISA (III-E) set ESR[FP] for them, with ESR[ST] for stores.',
+  'debug-trap-event':
+    'QEMU has no trap debug event: a trap with DBCR0[IDM,TRAP] and MSR[DE] takes the program interrupt; the e500mc ' +
+    'takes the Debug interrupt at the trap instead.',
 };
 
 /**

@@ -100,6 +100,12 @@ export class Cpu {
 
   // ---- execution ----
   abort = false;
+  /**
+   * ESR[FP] while a floating-point load or store accesses memory, else 0:
+   * the data storage and data TLB error interrupts such an access takes add
+   * it to their syndrome (Book E; Power ISA III-E, ESR[FP]).
+   */
+  esrFp = 0;
   sliceEnd = 0;
   /** Retired instructions since reset. */
   icount = 0;
@@ -183,6 +189,7 @@ export class Cpu {
     this.tlb0Nv = 0;
     this.waiting = false;
     this.abort = false;
+    this.esrFp = 0;
     this.exit = CoreExit.None;
     this.mmioLogLen = this.mmioLogPos = 0;
     this.extLevel = this.extEdge = this.critLevel = this.mcheckPending = false;

@@ -193,7 +193,7 @@ function physWrite(c: Cpu, pa: number, size: number, at: number): boolean {
  */
 function byteOrderingDsi(c: Cpu, ea: number, store: boolean): void {
   c.spr[SPR.DEAR] = ea;
-  c.spr[SPR.ESR] = ESR.BO | (store ? ESR.ST : 0);
+  c.spr[SPR.ESR] = ESR.BO | (store ? ESR.ST : 0) | c.esrFp;
   c.interrupt(IVOR.DSI, c.pc, IntClass.Base);
   c.abort = true;
 }

@@ -114,6 +114,12 @@ const FPSCR_C = 0x00010000;
 const isFp = (w: number | null): boolean => w !== null && (primary(w) === 59 || primary(w) === 63);
 const isXfp = (w: number | null, x: number): boolean => w !== null && primary(w) === 63 && xo(w) === x;
 const ESR_BO = 0x00020000;
+const MSR_DE = 0x200;
+/** Floating-point loads and stores: lfs lfsu lfd lfdu stfs stfsu stfd stfdu, and the X forms (with stfiwx). */
+const isFpLoadStore = (w: number | null): boolean => w !== null &&
+  ((primary(w) >= 48 && primary(w) <= 55) || (primary(w) === 31 && [535, 567, 599, 631, 663, 695, 727, 759, 983].includes(xo(w))));
+/** tw and twi. */
+const isTrap = (w: number | null): boolean => w !== null && (primary(w) === 3 || (primary(w) === 31 && xo(w) === 4));
 const ESR_FP = 0x01000000;
 /** Registers that hold an MSR image. */
 const MSR_IMAGES = [F.msr, F.srr1, F.csrr1, F.mcsrr1];
@@ -188,10 +194,33 @@ export const RULES: Rule[] = [
   },
   {
     id: 'itlb-dear-esr',
-    why: 'QEMU writes DEAR and clears ESR on instruction TLB errors and instruction storage interrupts; tkvm updates ' +
-      'DEAR only for data accesses and leaves ESR alone on an instruction TLB error',
+    why: 'QEMU writes DEAR and clears ESR on instruction TLB errors (known QEMU divergence itlb-esr-dear) and instruction ' +
+      'storage interrupts; tkvm updates DEAR only for data accesses and leaves ESR alone on an instruction TLB error, ' +
+      'an interrupt type without a syndrome (e500 core manual: other interrupt types do not affect ESR)',
     applies: (c) => raised(c, 3, 14),
     explains: (c, d) => (d.slot === F.dear && d.qemu === c.qemu[F.srr0]) || (d.slot === F.esr && d.qemu === 0),
+  },
+  {
+    id: 'fp-access-esr',
+    why: 'QEMU never sets ESR[FP] when a floating-point load or store takes a DSI or data TLB error; Book E and the ' +
+      'Power ISA (III-E) set ESR[FP] for them, with ESR[ST] for stores (known QEMU divergence fp-access-esr)',
+    applies: (c) => isFpLoadStore(c.word) && raised(c, 2, 13),
+    explains: (_c, d) => d.slot === F.esr && (d.qemu & ESR_FP) === 0 && d.tkvm === (d.qemu | ESR_FP),
+  },
+  {
+    id: 'alignment-esr',
+    why: 'QEMU leaves ESR unchanged on an alignment interrupt from lwarx (it sets only DEAR); the e500 core manual: on ' +
+      'an interrupt the associated ESR bits are set and all others cleared, so ESR is 0 (known QEMU divergence alignment-esr)',
+    applies: (c) => isXform(c.word, 20) && raised(c, 5),
+    explains: (c, d) => d.slot === F.esr && d.tkvm === 0 && d.qemu === c.prev![F.esr],
+  },
+  {
+    id: 'debug-trap-event',
+    why: 'QEMU has no trap debug event: a trap with DBCR0[IDM,TRAP] and MSR[DE] takes its program interrupt; the e500mc ' +
+      'takes the Debug interrupt at the trap instead (known QEMU divergence debug-trap-event): QEMU\'s outcome is adopted',
+    applies: (c) => isTrap(c.word) && raised(c, ...PROGRAM) && (c.prev![F.msr] & MSR_DE) !== 0 &&
+      c.tkvm[F.csrr0] === c.pc && c.tkvm[F.csrr1] === c.prev![F.msr],
+    explains: () => true,
   },
   {
     id: 'cache-op-dear',

@@ -263,21 +263,46 @@ export function singleWord(hi: number, lo: number): number {
   return hi & 0x80000000;
 }
 
+// The memory accesses of FP loads and stores: a DSI or data TLB error they
+// take has ESR[FP] in its syndrome, with ESR[ST] for stores (Book E; Power
+// ISA III-E), so the translation sees c.esrFp while they access memory.
+function fld32(c: Cpu, ea: number): number {
+  c.esrFp = ESR.FP;
+  const v = ld32(c, ea);
+  c.esrFp = 0;
+  return v;
+}
+function fld64(c: Cpu, ea: number, out: Int32Array): void {
+  c.esrFp = ESR.FP;
+  ld64(c, ea, out);
+  c.esrFp = 0;
+}
+function fst32(c: Cpu, ea: number, v: number): void {
+  c.esrFp = ESR.FP;
+  st32(c, ea, v);
+  c.esrFp = 0;
+}
+function fst64(c: Cpu, ea: number, hi: number, lo: number): void {
+  c.esrFp = ESR.FP;
+  st64(c, ea, hi, lo);
+  c.esrFp = 0;
+}
+
 function lfs(c: Cpu, w: number): void {
   if (fpOff(c)) return;
-  const v = ld32(c, eaD(c, w));
+  const v = fld32(c, eaD(c, w));
   if (c.abort) return;
   setSingle(c, fD(w), v);
 }
 function lfsx(c: Cpu, w: number): void {
   if (fpOff(c)) return;
-  const v = ld32(c, eaX(c, w));
+  const v = fld32(c, eaX(c, w));
   if (c.abort) return;
   setSingle(c, fD(w), v);
 }
 function lfd(c: Cpu, w: number): void {
   if (fpOff(c)) return;
-  ld64(c, eaD(c, w), dw);
+  fld64(c, eaD(c, w), dw);
   if (c.abort) return;
   const t = fD(w);
   c.fprw[2 * t + 1] = dw[0];
@@ -285,7 +310,7 @@ function lfd(c: Cpu, w: number): void {
 }
 function lfdx(c: Cpu, w: number): void {
   if (fpOff(c)) return;
-  ld64(c, eaX(c, w), dw);
+  fld64(c, eaX(c, w), dw);
   if (c.abort) return;
   const t = fD(w);
   c.fprw[2 * t + 1] = dw[0];
@@ -303,14 +328,14 @@ function eaXU(c: Cpu, w: number): number { return (c.gpr[rA(w)] + c.gpr[rB(w)]) 
 
 function lfsu(c: Cpu, w: number): void {
   if (fpOff(c) || badUpdate(c, w)) return;
-  const ea = eaDU(c, w), v = ld32(c, ea);
+  const ea = eaDU(c, w), v = fld32(c, ea);
   if (c.abort) return;
   setSingle(c, fD(w), v);
   c.gpr[rA(w)] = ea;
 }
 function lfsux(c: Cpu, w: number): void {
   if (fpOff(c) || badUpdate(c, w)) return;
-  const ea = eaXU(c, w), v = ld32(c, ea);
+  const ea = eaXU(c, w), v = fld32(c, ea);
   if (c.abort) return;
   setSingle(c, fD(w), v);
   c.gpr[rA(w)] = ea;
@@ -318,7 +343,7 @@ function lfsux(c: Cpu, w: number): void {
 function lfdu(c: Cpu, w: number): void {
   if (fpOff(c) || badUpdate(c, w)) return;
   const ea = eaDU(c, w);
-  ld64(c, ea, dw);
+  fld64(c, ea, dw);
   if (c.abort) return;
   const t = fD(w);
   c.fprw[2 * t + 1] = dw[0];
@@ -328,7 +353,7 @@ function lfdu(c: Cpu, w: number): void {
 function lfdux(c: Cpu, w: number): void {
   if (fpOff(c) || badUpdate(c, w)) return;
   const ea = eaXU(c, w);
-  ld64(c, ea, dw);
+  fld64(c, ea, dw);
   if (c.abort) return;
   const t = fD(w);
   c.fprw[2 * t + 1] = dw[0];
@@ -338,45 +363,45 @@ function lfdux(c: Cpu, w: number): void {
 
 function stfsWord(c: Cpu, s: number): number { return singleWord(c.fprw[2 * s + 1], c.fprw[2 * s]); }
 
-function stfs(c: Cpu, w: number): void { if (fpOff(c)) return; st32(c, eaD(c, w), stfsWord(c, fD(w))); }
-function stfsx(c: Cpu, w: number): void { if (fpOff(c)) return; st32(c, eaX(c, w), stfsWord(c, fD(w))); }
+function stfs(c: Cpu, w: number): void { if (fpOff(c)) return; fst32(c, eaD(c, w), stfsWord(c, fD(w))); }
+function stfsx(c: Cpu, w: number): void { if (fpOff(c)) return; fst32(c, eaX(c, w), stfsWord(c, fD(w))); }
 function stfd(c: Cpu, w: number): void {
   if (fpOff(c)) return;
   const s = fD(w);
-  st64(c, eaD(c, w), c.fprw[2 * s + 1], c.fprw[2 * s]);
+  fst64(c, eaD(c, w), c.fprw[2 * s + 1], c.fprw[2 * s]);
 }
 function stfdx(c: Cpu, w: number): void {
   if (fpOff(c)) return;
   const s = fD(w);
-  st64(c, eaX(c, w), c.fprw[2 * s + 1], c.fprw[2 * s]);
+  fst64(c, eaX(c, w), c.fprw[2 * s + 1], c.fprw[2 * s]);
 }
-function stfiwx(c: Cpu, w: number): void { if (fpOff(c)) return; st32(c, eaX(c, w), c.fprw[2 * fD(w)]); }
+function stfiwx(c: Cpu, w: number): void { if (fpOff(c)) return; fst32(c, eaX(c, w), c.fprw[2 * fD(w)]); }
 
 function stfsu(c: Cpu, w: number): void {
   if (fpOff(c) || badUpdate(c, w)) return;
   const ea = eaDU(c, w);
-  st32(c, ea, stfsWord(c, fD(w)));
+  fst32(c, ea, stfsWord(c, fD(w)));
   if (c.abort) return;
   c.gpr[rA(w)] = ea;
 }
 function stfsux(c: Cpu, w: number): void {
   if (fpOff(c) || badUpdate(c, w)) return;
   const ea = eaXU(c, w);
-  st32(c, ea, stfsWord(c, fD(w)));
+  fst32(c, ea, stfsWord(c, fD(w)));
   if (c.abort) return;
   c.gpr[rA(w)] = ea;
 }
 function stfdu(c: Cpu, w: number): void {
   if (fpOff(c) || badUpdate(c, w)) return;
   const ea = eaDU(c, w), s = fD(w);
-  st64(c, ea, c.fprw[2 * s + 1], c.fprw[2 * s]);
+  fst64(c, ea, c.fprw[2 * s + 1], c.fprw[2 * s]);
   if (c.abort) return;
   c.gpr[rA(w)] = ea;
 }
 function stfdux(c: Cpu, w: number): void {
   if (fpOff(c) || badUpdate(c, w)) return;
   const ea = eaXU(c, w), s = fD(w);
-  st64(c, ea, c.fprw[2 * s + 1], c.fprw[2 * s]);
+  fst64(c, ea, c.fprw[2 * s + 1], c.fprw[2 * s]);
   if (c.abort) return;
   c.gpr[rA(w)] = ea;
 }

@@ -152,7 +152,7 @@ export class TranslationCache {
         c.interrupt(IVOR.ITLB, c.pc, IntClass.Base);
       } else {
         c.spr[SPR.DEAR] = ea;
-        c.spr[SPR.ESR] = access === Access.Store ? ESR.ST : 0;
+        c.spr[SPR.ESR] = (access === Access.Store ? ESR.ST : 0) | c.esrFp;
         c.interrupt(IVOR.DTLB, c.pc, IntClass.Base);
       }
     } else if (access === Access.Fetch) {
@@ -160,7 +160,7 @@ export class TranslationCache {
       c.interrupt(IVOR.ISI, c.pc, IntClass.Base);
     } else {
       c.spr[SPR.DEAR] = ea;
-      c.spr[SPR.ESR] = access === Access.Store ? ESR.ST : 0;
+      c.spr[SPR.ESR] = (access === Access.Store ? ESR.ST : 0) | c.esrFp;
       c.interrupt(IVOR.DSI, c.pc, IntClass.Base);
     }
     c.abort = true;
