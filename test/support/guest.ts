@@ -125,6 +125,15 @@ export function runExpect(t: TestVm, reason: number, what = ''): void {
   }
 }
 
+/**
+ * Run until the guest reaches `pc` (its final `b .`, say), through KVM_EXIT_INTR
+ * exits of its time slice: how far one slice gets depends on the host.
+ */
+export function runToPc(t: TestVm, pc: number, what = ''): void {
+  for (let k = 0; k < 1000 && (t.vcpu.getRegs().pc >>> 0) !== pc; k++) runExpect(t, ExitReason.INTR, what);
+  assert.equal(t.vcpu.getRegs().pc >>> 0, pc, `${what}: the guest reaches 0x${pc.toString(16)}`);
+}
+
 /** Expect the guest to take interrupt `ivor` (its vector reports with a hypercall). */
 export function runExpectVector(t: TestVm, ivor: number, what = ''): void {
   runExpect(t, ExitReason.HYPERCALL, what);
