@@ -79,8 +79,14 @@ export function semFields(args: string, modes: readonly FieldName[]): FieldName[
 const PR = 0x4000;
 const ESR_PPR = 0x04000000;
 
-/** The interpreter's back end: fields come from `w` at run time. */
+/**
+ * The interpreter's back end: fields come from `w` at run time. `leave` is
+ * the statement that ends the instruction early (it faulted or exited):
+ * `return;` in a handler, a `break` out of its block where the page
+ * interpreter has the code inline.
+ */
 class InterpEmit implements Emit {
+  constructor(private readonly leave = 'return;') {}
   readonly CR = 'c.cr';
   readonly LR = 'c.lr';
   readonly CTR = 'c.ctr';
@@ -101,14 +107,14 @@ class InterpEmit implements Emit {
   branch(disp: FieldName): string { return `c.nip = aa !== 0 ? ${disp} : (c.pc + ${disp}) | 0;`; }
   jump(addr: string): string { return `c.nip = ${addr};`; }
   load(dst: string, kind: LoadKind, ea: string): string {
-    return `const ${dst} = ${LOAD_FN[kind]}(c, ${ea}); if (c.abort) return;`;
+    return `const ${dst} = ${LOAD_FN[kind]}(c, ${ea}); if (c.abort) ${this.leave}`;
   }
   store(kind: StoreKind, ea: string, v: string): string {
-    return `${STORE_FN[kind]}(c, ${ea}, ${v}); if (c.abort) return;`;
+    return `${STORE_FN[kind]}(c, ${ea}, ${v}); if (c.abort) ${this.leave}`;
   }
-  raise(code: string): string { return `${code}; return;`; }
-  privileged(): string { return `if ((c.msr & ${PR}) !== 0) { c.raiseProgram(${ESR_PPR}); return; }`; }
-  call(code: string): string { return `${code}; if (c.abort) return;`; }
+  raise(code: string): string { return `${code}; ${this.leave}`; }
+  privileged(): string { return `if ((c.msr & ${PR}) !== 0) { c.raiseProgram(${ESR_PPR}); ${this.leave} }`; }
+  call(code: string): string { return `${code}; if (c.abort) ${this.leave}`; }
 }
 
 export const LOAD_FN: Record<LoadKind, string> = { u8: 'ld8', u16: 'ld16', i32: 'ld32' };
@@ -152,14 +158,23 @@ function identifiers(src: string): Set<string> {
   return new Set(src.match(/[A-Za-z_$][A-Za-z0-9_$]*/g) ?? []);
 }
 
-/** The interpreter's handler for a semantic, with the table line's fields. */
-export function interpHandler(name: string, sem: Sem, fields: readonly FieldName[]): Handler {
-  const body = sem(new InterpEmit());
+/**
+ * The interpreter's code for a semantic: its fields (those the code uses)
+ * taken from the instruction word `w`, then the code; `leave` ends the
+ * instruction early (see InterpEmit).
+ */
+export function interpSource(sem: Sem, fields: readonly FieldName[], leave = 'return;'): string {
+  const body = sem(new InterpEmit(leave));
   const used = identifiers(body);
   let binds = used.has('g') ? 'const g = c.gpr;\n' : '';
   for (const fd of fields) if (used.has(fd)) binds += `const ${fd} = ${fieldExpr(fd)};\n`;
+  return `${binds}${body}`;
+}
+
+/** The interpreter's handler for a semantic, with the table line's fields. */
+export function interpHandler(name: string, sem: Sem, fields: readonly FieldName[]): Handler {
   const fn = `h_${name.replace(/\W/g, '_')}`;
-  const src = `return function ${fn}(c, w) {\n${binds}${body}\n};`;
+  const src = `return function ${fn}(c, w) {\n${interpSource(sem, fields)}\n};`;
   try {
     return withRuntime(src) as Handler;
   } catch (e) {

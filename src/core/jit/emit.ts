@@ -9,10 +9,7 @@
 
 import { fieldValue, type FieldName } from '../isa/fields.js';
 import type { Emit, LoadKind, StoreKind } from '../isa/sem.js';
-import { LOAD_FN, STORE_FN } from '../isa/sem.js';
-import { RUNTIME, defineRuntime } from '../isa/runtime.js';
-import type { Cpu } from '../cpu.js';
-import { ld16, ld32, ld8, st16, st32, st8 } from '../mem.js';
+import { RUNTIME } from '../isa/runtime.js';
 import { TC_MASK } from '../mmu/tcache.js';
 
 /** The instruction being translated and how its code leaves the function. */
@@ -26,10 +23,17 @@ export interface InsnSite {
    * for all of them; the locals of other registers need no writing back.
    */
   gprs: readonly number[] | null;
-  /** Statement that ends the function after this instruction faulted (the interrupt or exit is set up). */
-  fault: string;
-  /** Statement that ends the function with the next address in `c.nip` (already set). */
-  leave: string;
+  /**
+   * Statement that leaves the function before the instruction, which the
+   * interpreter then runs: its slow paths (an access the translation cache
+   * does not hit, an interrupt) are the interpreter's, so translated code
+   * has none of its own.
+   */
+  before: string;
+  /** Statement that leaves the function after it, with `c.nip` set (by the core, or by the code). */
+  after: string;
+  /** Statement that leaves the function after it, to the next instruction. */
+  next: string;
   /** Statement for a branch to a byte offset from the page (a jump inside the function, or a way out), or to an absolute address. */
   goto: (off: number) => string;
   gotoAbsolute: (target: number) => string;
@@ -86,7 +90,7 @@ export class Locals {
     decl += 'const $base = c.pc & -4096;\n';
     if (this.loads || this.stores) decl += 'const $tc = c.tc, $dctx = $tc.dctx;\n';
     if (this.loads) decl += 'const $rTag = $tc.rTag, $rOff = $tc.rOff, $rView = $tc.rView;\n';
-    if (this.stores) decl += 'const $wTag = $tc.wTag, $wOff = $tc.wOff, $wView = $tc.wView;\nlet $se = false;\n';
+    if (this.stores) decl += 'const $wTag = $tc.wTag, $wOff = $tc.wOff, $wView = $tc.wView;\n';
     return body.split('/*$decl*/').join(decl)
       .replace(/\/\*\$wb:([0-9,*]*)\*\//g, (_, l: string) => wb(set(l)))
       .replace(/\/\*\$rl:([0-9,*]*)\*\//g, (_, l: string) => rl(set(l)));
@@ -101,16 +105,6 @@ export function at(off: number): string {
   return off >= 0 && off < 4096 ? `($base + ${off})` : `(($base + ${off}) | 0)`;
 }
 
-/** The slow paths of inline loads and stores: as the core's, with the instruction's address set first. */
-defineRuntime({
-  jld8: (c: Cpu, ea: number, pc: number): number => { c.pc = pc; c.nip = (pc + 4) | 0; return ld8(c, ea); },
-  jld16: (c: Cpu, ea: number, pc: number): number => { c.pc = pc; c.nip = (pc + 4) | 0; return ld16(c, ea); },
-  jld32: (c: Cpu, ea: number, pc: number): number => { c.pc = pc; c.nip = (pc + 4) | 0; return ld32(c, ea); },
-  jst8: (c: Cpu, ea: number, v: number, pc: number): void => { c.pc = pc; c.nip = (pc + 4) | 0; st8(c, ea, v); },
-  jst16: (c: Cpu, ea: number, v: number, pc: number): void => { c.pc = pc; c.nip = (pc + 4) | 0; st16(c, ea, v); },
-  jst32: (c: Cpu, ea: number, v: number, pc: number): void => { c.pc = pc; c.nip = (pc + 4) | 0; st32(c, ea, v); },
-});
-
 /** A JavaScript literal for an int32 or small number. */
 export function lit(v: number): string {
   return v < 0 ? `(${v})` : String(v);
@@ -118,8 +112,6 @@ export function lit(v: number): string {
 
 /** Marks code that called into the core (the slice may have ended). */
 export const CALLED = '/*$called*/';
-/** Marks code whose store took the slow path (it may have dropped code: the slice may have ended). */
-export const STORED = '$se = true;';
 
 const evalCache = new Map<string, (...a: unknown[]) => unknown>();
 
@@ -182,39 +174,36 @@ export class TransEmit implements Emit {
     return fieldValue('aa', this.site.w) !== 0 ? this.site.gotoAbsolute(d) : this.site.goto(this.site.off + d);
   }
   jump(addr: string): string {
-    return `c.nip = ${addr}; ${this.site.leave}`;
+    return `c.nip = ${addr}; ${this.site.after}`;
   }
-  /** Where the core's slow paths and interrupts find the instruction. */
+  /** Where the core finds the instruction when it is called. */
   private at(): string {
     return `c.pc = ${this.CIA}; c.nip = ${this.NIA};`;
   }
-  /** A slow path: the access through the core (jit* set c.pc and c.nip first), then the way out if it faulted. */
-  private slow(call: string): string {
-    return `${call}; if (c.abort) { ${this.site.fault} }`;
-  }
+  // A load or store that misses the translation cache leaves the function
+  // before the instruction: the interpreter runs it (and fills the cache).
   load(dst: string, kind: LoadKind, ea: string): string {
     const [get, size] = LOAD_GET[kind];
     const inPage = size === 1 ? '' : ` && ($a & 4095) <= ${4096 - size}`;
     return `let ${dst}; { const $a = ${ea}, $i = ($a >>> 12) & ${TC_MASK};
-      if ($rTag[$i] === (($a & -4096) | $dctx)${inPage}) ${dst} = $rView[$i].${get}($rOff[$i] + ($a & 4095));
-      else { ${this.slow(`${dst} = j${LOAD_FN[kind]}(c, $a, ${this.CIA})`)} } }`;
+      if ($rTag[$i] === (($a & -4096) | $dctx)${inPage}) ${dst} = $rView[$i].${get}($rOff[$i] + ($a & 4095)); else ${this.site.before} }`;
   }
   store(kind: StoreKind, ea: string, v: string): string {
     const [set, size] = STORE_SET[kind];
     const inPage = size === 1 ? '' : ` && ($a & 4095) <= ${4096 - size}`;
-    return `{ const $a = ${ea}, $v = ${v}, $i = ($a >>> 12) & ${TC_MASK};
-      if ($wTag[$i] === (($a & -4096) | $dctx)${inPage}) $wView[$i].${set}($wOff[$i] + ($a & 4095), $v);
-      else { ${this.slow(`j${STORE_FN[kind]}(c, $a, $v, ${this.CIA})`)} $se = true; } }`;
+    return `{ const $a = ${ea}, $i = ($a >>> 12) & ${TC_MASK};
+      if ($wTag[$i] === (($a & -4096) | $dctx)${inPage}) $wView[$i].${set}($wOff[$i] + ($a & 4095), ${v}); else ${this.site.before} }`;
   }
-  raise(code: string): string {
-    return `${this.at()} ${code}; ${this.site.fault}`;
+  // Interrupts too: the semantics raise before they change anything (sem.ts).
+  raise(_code: string): string {
+    return this.site.before;
   }
   privileged(): string {
-    return `if ((c.msr & 0x4000) !== 0) { ${this.at()} c.raiseProgram(0x04000000); ${this.site.fault} }`;
+    return `if ((c.msr & 0x4000) !== 0) ${this.site.before}`;
   }
   call(code: string): string {
     const l = this.locals;
     // The locals are written back first and loaded again after: the call may read or write any of them.
-    return `${l.writeBack(this.site.gprs)} ${this.at()} ${code}; ${l.reload(this.site.gprs)} if (c.abort) { ${this.site.fault} } ${CALLED}`;
+    return `${l.writeBack(this.site.gprs)} ${this.at()} ${code}; ${l.reload(this.site.gprs)} if (c.abort) ${this.site.after} ${CALLED}`;
   }
 }

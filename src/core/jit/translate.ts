@@ -28,7 +28,7 @@ import { withRuntime } from '../isa/sem.js';
 import type { Handler } from '../isa/sem.js';
 import { decodeInto } from '../exec/interp.js';
 import type { CodePage } from '../exec/pages.js';
-import { CALLED, Locals, STORED, TransEmit, at, lit, type InsnSite } from './emit.js';
+import { CALLED, Locals, TransEmit, at, lit, type InsnSite } from './emit.js';
 
 /** A translated region: the interpreter's contract (see above). */
 export type RegionFn = (c: Cpu, budget: number) => number;
@@ -97,7 +97,7 @@ export class Translator {
   translate(c: Cpu, page: CodePage, entry: number, base: number): RegionFn {
     const t0 = performance.now();
     const blocks = this.findBlocks(c, page, entry);
-    const src = this.generate(page, blocks);
+    const src = this.generate(page, blocks, ((base + entry * 4) >>> 0).toString(16));
     const helpers = this.helpers;
     let fn: RegionFn;
     try {
@@ -178,79 +178,165 @@ export class Translator {
     return blocks;
   }
 
-  private generate(page: CodePage, blocks: Block[]): string {
+  private generate(page: CodePage, blocks: Block[], name: string): string {
     this.helpers = [];
     this.helperIndex = new Map();
     const locals = new Locals();
     const x = new TransEmit(locals);
+    const defs = this.dec.defById, ids = page.ids, words = page.words;
     const index = new Map<number, number>();
     blocks.forEach((b, i) => index.set(b.start, i));
-    const defs = this.dec.defById, ids = page.ids, words = page.words;
-    /** Blocks that forward branches reach (each gets a labeled JavaScript block ending just before it). */
-    const targets = new Set<number>();
-    let loops = false;
+    const shape = structure(blocks, (i) => {
+      const b = blocks[i], o = b.start + b.len - 1, d = defs[ids[o]];
+      const t = d !== undefined && fieldValue('aa', words[o]) === 0 ? directTarget(d, words[o], o * 4) : null;
+      return t !== null && t >= 0 && t < 4096 ? index.get(t >> 2) : undefined;
+    });
+
+    // The ways out: $x is set to one and the epilogue does the rest, so that
+    // leaving needs no operation V8 would want type feedback for (a cold
+    // path without feedback deoptimizes the whole function when first taken).
+    // kind 0: c.nip is set already; 1: $base + v; 2: the absolute address v.
+    const exitKind: number[] = [], exitValue: number[] = [], exitBack: number[] = [];
+    const exitIndex = new Map<string, number>();
+    const exit = (kind: number, value: number, back: number): string => {
+      const key = `${kind},${value},${back}`;
+      let k = exitIndex.get(key);
+      if (k === undefined) {
+        k = exitKind.length;
+        exitKind.push(kind);
+        exitValue.push(value);
+        exitBack.push(back);
+        exitIndex.set(key, k);
+      }
+      return `{ $x = ${k}; break $out; }`;
+    };
+
     const code: string[] = [];
     for (let bi = 0; bi < blocks.length; bi++) {
       const b = blocks[bi];
-      let out = `if ($n + ${b.len} > $budget) { c.nip = ${at(b.start * 4)}; break $out; } $n += ${b.len};\n`;
+      let out = `if ($n + ${b.len} > $budget) ${exit(1, b.start * 4, 0)} $n += ${b.len};\n`;
       for (let k = 0; k < b.len; k++) {
         const o = b.start + k;
         const w = words[o];
         const d = defs[ids[o]];
         const back = b.len - 1 - k;
-        const leave = back === 0 ? 'break $out;' : `$n -= ${back}; break $out;`;
         const site: InsnSite = {
           off: o * 4, w, fields: d?.fields ?? [], gprs: d === undefined ? [] : gprsOf(d, w),
-          fault: leave,
-          leave,
+          before: exit(1, o * 4, back + 1),
+          after: exit(0, 0, back),
+          next: exit(1, o * 4 + 4, back),
           goto: (to) => {
             const j = back === 0 && to >= 0 && to < 4096 ? index.get(to >> 2) : undefined;
-            if (j === 0) {
-              loops = true;
-              return 'continue $loop;';
-            }
-            if (j !== undefined && j > bi) {
-              targets.add(j);
-              return `break $b${j};`;
-            }
-            return `{ c.nip = ${at(to)}; ${leave} }`;
+            if (j !== undefined && shape.loopAt.has(j) && j <= bi) return `continue $l${j};`;
+            // To the next block, which follows this one: just go on.
+            if (j === bi + 1 && b.start + b.len === blocks[j].start) return '';
+            if (j !== undefined && shape.blockAt.has(j) && j > bi) return `break $b${j};`;
+            return exit(1, to, back);
           },
-          gotoAbsolute: (target) => `{ c.nip = ${lit(target)}; ${leave} }`,
+          gotoAbsolute: (target) => exit(2, target, back),
         };
         x.begin(site);
-        const next = at(o * 4 + 4);
         if (d !== undefined && d.sem !== null) {
           let body = d.sem(x);
           if (/\bw\b/.test(body)) body = `const w = ${lit(w)}; ${body}`;
           out += `{ ${body} }\n`;
-          if (body.includes(STORED)) out += `if ($se) { $se = false; if (c.sliceEnd === 0) { c.nip = ${next}; ${leave} } }\n`;
-          if (body.includes(CALLED)) out += `if (c.sliceEnd === 0) { c.nip = ${next}; ${leave} }\n`;
+          if (body.includes(CALLED)) out += `if (c.sliceEnd === 0) ${site.next}\n`;
+        } else if (d === undefined) {
+          // Not an instruction: the interpreter raises the interrupt.
+          out += `${site.before}\n`;
         } else {
-          // A helper, or not an instruction (the decoder's primary table raises the interrupt).
-          const h = d !== undefined ? d.exec : this.dec.primary[w >>> 26];
-          const gprs = d === undefined ? [] : gprsOf(d, w);
-          out += `${locals.writeBack(gprs)} c.pc = ${at(o * 4)}; c.nip = ${next}; ${this.helperName(h)}(c, ${lit(w)}); ${locals.reload(gprs)}\n` +
-            `if (c.abort || c.sliceEnd === 0 || c.nip !== ${next}) { ${leave} }\n`;
+          // A helper.
+          const gprs = gprsOf(d, w);
+          const next = at(o * 4 + 4);
+          out += `${locals.writeBack(gprs)} c.pc = ${at(o * 4)}; c.nip = ${next}; ${this.helperName(d.exec)}(c, ${lit(w)}); ${locals.reload(gprs)}\n` +
+            `if (c.abort || c.sliceEnd === 0 || c.nip !== ${next}) ${site.after}\n`;
         }
       }
       // The end of the block: on to the next block if it follows in sequence, or out.
       const after = b.start + b.len;
-      if (!(bi + 1 < blocks.length && blocks[bi + 1].start === after)) {
-        out += `c.nip = ${at(after * 4)}; break $out;\n`;
-      }
+      if (!(bi + 1 < blocks.length && blocks[bi + 1].start === after)) out += `${exit(1, after * 4, 0)}\n`;
       code.push(out);
     }
-    // The ladder: block j's label opens at the top and closes just before it.
-    const sortedTargets = [...targets].sort((a, b) => b - a);
-    let body = sortedTargets.map((j) => `$b${j}: {`).join(' ') + '\n';
-    for (let bi = 0; bi < blocks.length; bi++) {
-      if (targets.has(bi)) body += '}\n';
-      body += code[bi];
-    }
-    body = loops ? `$out: { $loop: for (;;) {\n${body}} }` : `$out: {\n${body}}`;
-    // Helper calls are `$hN(...)`: bind them as constants.
-    const binds = this.helpers.map((_, i) => `const $h${i} = $h[${i}];`).join(' ');
-    return locals.finish(`${binds}\nreturn function region(c, $budget) {\n/*$decl*/let $n = 0;\n` +
-      `${body}\n${locals.writeBack()}\nreturn $n;\n};`);
+    const body = shape.emit(code);
+    // Helper calls are `$hN(...)`, the exit table $xk/$xv/$xb: constants of the function.
+    const binds = this.helpers.map((_, i) => `const $h${i} = $h[${i}];`).join(' ') +
+      `\nconst $xk = [${exitKind.join(',')}], $xv = [${exitValue.join(',')}], $xb = [${exitBack.join(',')}];`;
+    return locals.finish(`${binds}\nreturn function region_${name}(c, $budget) {\n/*$decl*/let $n = 0, $x = 0;\n` +
+      `$out: {\n${body}}\n${locals.writeBack()}\n` +
+      'const $k = $xk[$x];\nif ($k !== 0) c.nip = ($k === 1 ? ($base + $xv[$x]) | 0 : $xv[$x]);\nreturn $n - $xb[$x];\n};');
   }
+}
+
+/** A scope of the generated code: a loop whose header is block `start`, or a labeled block that ends before block `end`. */
+interface Scope {
+  kind: 'loop' | 'block';
+  start: number;
+  /** Exclusive. */
+  end: number;
+  /** The block it is for: the loop's header, or the forward branch target. */
+  target: number;
+}
+
+/**
+ * The structure of a region's code (as compilers to WebAssembly do it, for
+ * a fixed order of blocks): a branch back to block h becomes `continue` of
+ * a loop around blocks h.. (as far as its last branch back), a branch
+ * forward to block j a `break` out of a labeled block that ends just before
+ * j. Scopes must nest; a branch that would need crossing scopes stays a way
+ * out of the function instead.
+ */
+function structure(blocks: Block[], branchTarget: (i: number) => number | undefined): { loopAt: Set<number>; blockAt: Set<number>; emit(code: string[]): string } {
+  const n = blocks.length;
+  const loops: Scope[] = [];
+  const forward = new Map<number, number[]>(); // target -> sources
+  for (let i = 0; i < n; i++) {
+    const j = branchTarget(i);
+    if (j === undefined) continue;
+    if (j <= i) {
+      const l = loops.find((s) => s.target === j);
+      if (l) l.end = Math.max(l.end, i + 1);
+      else loops.push({ kind: 'loop', start: j, end: i + 1, target: j });
+    } else if (!(j === i + 1 && blocks[i].start + blocks[i].len === blocks[j].start)) {
+      forward.set(j, [...(forward.get(j) ?? []), i]);
+    }
+  }
+  // Loops that cross each other: keep the one that starts first.
+  loops.sort((a, b) => a.start - b.start || b.end - a.end);
+  const kept: Scope[] = [];
+  for (const l of loops) {
+    if (kept.every((k) => l.start >= k.end || (l.start >= k.start && l.end <= k.end))) kept.push(l);
+  }
+  const nests = (a: Scope, b: Scope): boolean =>
+    a.end <= b.start || b.end <= a.start || (a.start <= b.start && b.end <= a.end) || (b.start <= a.start && a.end <= b.end);
+  const scopes: Scope[] = [...kept];
+  for (const [j, sources] of [...forward].sort((a, b) => a[0] - b[0])) {
+    // The labeled block must contain every source, end at j, and nest with the loops and the other blocks:
+    // start it earlier if that makes it nest; drop sources for which nothing works.
+    for (let start = Math.min(...sources); start >= 0; start--) {
+      const s: Scope = { kind: 'block', start, end: j, target: j };
+      if (scopes.every((o) => nests(s, o))) {
+        scopes.push(s);
+        break;
+      }
+    }
+  }
+  const loopAt = new Set(kept.map((l) => l.target));
+  const blockAt = new Set(scopes.filter((s) => s.kind === 'block').map((s) => s.target));
+  return {
+    loopAt, blockAt,
+    emit(code: string[]): string {
+      let out = '';
+      for (let i = 0; i <= n; i++) {
+        // Close the scopes that end here (innermost first), then open those that start here (outermost first).
+        const closing = scopes.filter((s) => s.end === i).sort((a, b) => b.start - a.start || a.end - b.end);
+        // Falling off the end of a loop's last block goes on after the loop, not round it.
+        for (const s of closing) out += s.kind === 'loop' ? `break $l${s.target};\n}\n` : '}\n';
+        if (i === n) break;
+        const opening = scopes.filter((s) => s.start === i).sort((a, b) => b.end - a.end || (a.kind === 'block' ? -1 : 1));
+        for (const s of opening) out += s.kind === 'loop' ? `$l${s.target}: for (;;) {\n` : `$b${s.target}: {\n`;
+        out += code[i];
+      }
+      return out;
+    },
+  };
 }
