@@ -51,7 +51,7 @@ function machine(s: Setup, mode: Mode): { c: Cpu; buf: ArrayBuffer } {
   const buf = new ArrayBuffer(RAM);
   mem.replace([new RamSlot(0, 0, RAM, buf, 0, false, false)]);
   const c = new Cpu(e500mcDecoder(), mem, new InstructionClock(400e6, 0.4));
-  c.jitThreshold = mode === 'jit' ? 1 : Infinity;
+  c.jitThreshold = mode === 'jit' ? 0 : Infinity;
   // TLB1 entry 0: 1 MiB at 0, supervisor and user RWX.
   c.tlb.write(512, 0xc0000000 | (5 << 8), 0, 0x3f, 0, 0);
   for (let k = 0; k < 8; k++) {

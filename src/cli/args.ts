@@ -40,7 +40,7 @@ export interface RunArgs {
   rtcClock?: 'host' | 'vm';
   /** -accel tkvm,lazy-tlb=on */
   lazyTlb: boolean;
-  /** -accel tkvm,jit=off|on|force|N: entries before translation (0: never); undefined: the default. */
+  /** -accel tkvm,jit=off|on|force|N: instructions from an entry before translation (0: never); undefined: the default. */
   jitThreshold?: number;
   /** virtio-blk disks in the guest's order (vda, vdb, ...). */
   drives: DriveSpec[];
@@ -195,7 +195,7 @@ export function parseRunArgs(argv: string[]): RunArgs {
             try {
               a.jitThreshold = parseJitSetting(j[1]);
             } catch {
-              throw new UsageError(`invalid -accel jit='${j[1]}' (off, on, force, or entries before translation)`);
+              throw new UsageError(`invalid -accel jit='${j[1]}' (off, on, force, or instructions before translation)`);
             }
           } else {
             throw new UsageError(`unknown -accel option '${o}' (known: lazy-tlb=on|off, jit=off|on|force|N)`);

@@ -62,15 +62,14 @@ export const enum IntClass {
 export const DEFAULT_SLICE = 65536;
 
 /**
- * Entries into a piece of code (branches to it, or execution entering its
- * page there) after which it is translated. High, because translating is
- * dear: V8 optimizes each translated function on its own, a few ms of a
- * background thread per function, and until then runs it slower than the
- * (optimized) interpreter; only code that runs a great deal repays that.
- * Measured on a Linux boot to the shell (docs/jit.md): 50 entries made it
- * 3.5x slower than not translating at all, 10,000 about 1.3x faster.
+ * Guest instructions run from an entry into code (a branch target, or where
+ * execution entered its page) after which the code there is translated
+ * (CodePage.heat; 0: at once). High, because translating is dear: V8
+ * optimizes each translated function on its own, a few ms of a background
+ * thread per function, and until then runs it slower than the (optimized)
+ * interpreter; only code that runs a great deal repays that (docs/jit.md).
  */
-export const DEFAULT_JIT_THRESHOLD = 10_000;
+export const DEFAULT_JIT_THRESHOLD = 200_000;
 
 export class Cpu {
   // ---- user-level state ----
@@ -153,7 +152,7 @@ export class Cpu {
   readonly mem: PhysMemory;
   /** The page interpreter generated from the decoder's table. */
   readonly interpret: PageInterpreter;
-  /** The translator (src/core/jit) and when it translates: entries into code before it does (Infinity: never). */
+  /** The translator (src/core/jit) and when it translates: instructions run from an entry before it does (Infinity: never). */
   readonly translator: Translator;
   jitThreshold = DEFAULT_JIT_THRESHOLD;
 
@@ -495,7 +494,7 @@ export class Cpu {
       const o = (pc >>> 2) & 1023;
       const regions = page.regions;
       let fn = regions !== null ? regions[o] : null;
-      if (fn === null && ++page.heat[o] >= this.jitThreshold) fn = this.translateAt(page, o, pc & -4096);
+      if (fn === null && page.heat[o] >= this.jitThreshold) fn = this.translateAt(page, o, pc & -4096);
       if (fn !== null) {
         const k = fn(this, this.sliceEnd - i);
         if (k !== 0) {

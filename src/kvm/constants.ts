@@ -69,7 +69,7 @@ export const Cap = {
   TKVM_RUN_TIMESLICE: 0x10002,
   /** Time base from the retired-instruction count (deterministic execution). */
   TKVM_ICOUNT_CLOCK: 0x10003,
-  /** When guest code is translated (entries before translation; 0: never). */
+  /** When guest code is translated (instructions run from an entry before translation; 0: never). */
   TKVM_JIT: 0x10004,
 } as const;
 

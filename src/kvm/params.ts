@@ -1,9 +1,10 @@
 // Module parameters: the defaults every new vCPU starts with, as a Linux
 // module's parameters are (/sys/module/kvm/parameters/...). The one there is:
 //
-//  jitThreshold  entries into a piece of guest code before it is translated
-//                (src/core/jit); 0 never translates, 1 translates on the
-//                first entry. A vCPU changes its own with TKVM_CAP_JIT.
+//  jitThreshold  guest instructions run from an entry into a piece of code
+//                before the code there is translated (src/core/jit); 0
+//                never translates, 1 translates on the first entry. A vCPU
+//                changes its own with TKVM_CAP_JIT.
 //
 // Where the host has an environment (Node), TKVM_JIT sets it for a whole
 // process, so a test run can force translation on or off everywhere:
@@ -15,7 +16,7 @@ import { DEFAULT_JIT_THRESHOLD } from '../core/cpu.js';
 export function parseJitSetting(v: string): number {
   if (v === 'off') return 0;
   if (v === 'force') return 1;
-  if (v === 'on') return DEFAULT_JIT_THRESHOLD;
+  if (v === 'on') return DEFAULT_JIT_THRESHOLD + 1;
   if (/^[0-9]{1,9}$/.test(v)) return Number(v);
   throw new Error(`TKVM_JIT must be off, on, force or a number of entries (got '${v}')`);
 }
@@ -23,7 +24,7 @@ export function parseJitSetting(v: string): number {
 function fromEnvironment(): number {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
   const v = env?.TKVM_JIT;
-  return v === undefined || v === '' ? DEFAULT_JIT_THRESHOLD : parseJitSetting(v);
+  return v === undefined || v === '' ? DEFAULT_JIT_THRESHOLD + 1 : parseJitSetting(v);
 }
 
 export const moduleParams = {

@@ -57,7 +57,7 @@ export interface VcpuHost {
 
 /** TKVM_GET_JIT_STATS: the translator's counters for one vCPU (docs/api.md). */
 export interface JitStats {
-  /** Entries into code before it is translated (TKVM_CAP_JIT; 0: never). */
+  /** Instructions run from an entry into code before it is translated (TKVM_CAP_JIT; 0: never, 1: at once). */
   threshold: number;
   /** Regions translated, the guest instructions and JavaScript source bytes in them. */
   regions: number;
@@ -295,8 +295,8 @@ export class Vcpu {
       }
       case Cap.TKVM_JIT:
         only(1);
-        if (a[0] > 0x7fffffff) fail('EINVAL', 'TKVM_CAP_JIT: args[0] (entries before translation, 0: never) must be below 2^31');
-        c.jitThreshold = a[0] === 0 ? Infinity : a[0];
+        if (a[0] > 0x7fffffff) fail('EINVAL', 'TKVM_CAP_JIT: args[0] (instructions before translation, 0: never) must be below 2^31');
+        c.jitThreshold = a[0] === 0 ? Infinity : a[0] - 1;
         return;
       case Cap.PPC_BOOKE_WATCHDOG:
         only(0);
@@ -438,9 +438,8 @@ export class Vcpu {
       }
       let budget = CHUNK;
       if (this.regx.icountDeadline !== Infinity) {
-        // TKVM_ICOUNT_DEADLINE: the core stops at the first block boundary at
-        // or after it (blocks depend only on the guest's code and path, so
-        // the exit point is reproducible).
+        // TKVM_ICOUNT_DEADLINE: the core stops exactly there (every engine
+        // runs exactly the instructions it is asked to).
         const left = this.regx.icountDeadline - c.icount;
         if (left <= 0) return this.exitWith(ExitReason.INTR);
         if (left < budget) budget = left;
@@ -662,7 +661,7 @@ export class Vcpu {
     this.alive();
     const c = this.core, s = c.translator.stats, t = c.jitThreshold;
     return {
-      threshold: t === Infinity ? 0 : t, regions: s.regions, instructions: s.instructions, sourceBytes: s.sourceBytes,
+      threshold: t === Infinity ? 0 : t + 1, regions: s.regions, instructions: s.instructions, sourceBytes: s.sourceBytes,
       translateMs: s.translateMs, declined: s.declined, invalidations: c.mem.slots.reduce((n, slot) => n + slot.invalidations, 0),
     };
   }

@@ -197,7 +197,7 @@ export class Vm implements VcpuHost {
     if (!Number.isInteger(id) || id < 0 || id >= MAX_VCPUS) fail('EINVAL', `vCPU id ${String(id)} out of range [0, ${MAX_VCPUS})`);
     if (this.vcpus.some((v) => v.id === id)) fail('EEXIST', `vCPU ${id} exists`);
     const core = new Cpu(e500mcDecoder(), this.mem, this.clock, id);
-    core.jitThreshold = moduleParams.jitThreshold === 0 ? Infinity : moduleParams.jitThreshold;
+    core.jitThreshold = moduleParams.jitThreshold === 0 ? Infinity : moduleParams.jitThreshold - 1;
     const vcpu = new Vcpu(id, core, new SharedArrayBuffer(RUN_SIZE), this);
     this.vcpus.push(vcpu);
     return vcpu;

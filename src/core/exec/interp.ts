@@ -12,9 +12,11 @@
 // the next word. After any other instruction the loop checks `sliceEnd`
 // (every interrupt, exit, change of the translation context, code-dropping
 // store and slice-ending register write clears it) and follows c.nip. A
-// taken branch counts an entry at its target (CodePage.heat); a target that
-// has reached the translation threshold returns to the dispatcher, which
-// runs (or makes) its translation. The budget is exact: the interpreter
+// taken branch to a target that has reached the translation threshold
+// (CodePage.heat) returns to the dispatcher, which
+// runs (or makes) its translation. Heat is in instructions: each entry is
+// credited with the instructions run from it until the next taken branch,
+// so a long loop body or straight run counts for what it costs. The budget is exact: the interpreter
 // never runs more instructions than asked.
 
 import type { Cpu } from '../cpu.js';
@@ -86,7 +88,7 @@ function generate(dec: Decoder): PageInterpreter {
     if (def === undefined || !hasOwnCase(def)) continue;
     if (isPure(def)) {
       // Needs neither the PC nor a check afterwards.
-      cases += `case ${id}: h${id}(c, w); pc = (pc + 4) | 0; if (++o === 1024 || n >= budget) { c.nip = pc; return n; } continue;\n`;
+      cases += `case ${id}: h${id}(c, w); pc = (pc + 4) | 0; if (++o === 1024 || n >= budget) { c.nip = pc; heat[e] += n - en; return n; } continue;\n`;
     } else {
       cases += `case ${id}: c.pc = pc; c.nip = (pc + 4) | 0; h${id}(c, w); break;\n`;
     }
@@ -98,13 +100,15 @@ function generate(dec: Decoder): PageInterpreter {
     'return function interpretPage(c, page, budget) {\n' +
     'const ids = page.ids, words = page.words, heat = page.heat, hot = c.jitThreshold;\n' +
     'let pc = c.pc;\nconst base = pc & -4096;\nlet o = (pc >>> 2) & 1023;\nlet n = 0;\n' +
+    // The entry being credited with the instructions run since (e: its word, en: the count then).
+    'let e = o, en = 0;\n' +
     'for (;;) {\n' +
     'let id = ids[o];\nif (id === 0) id = decodeInto(c, page, o);\n' +
     'const w = words[o];\nn++;\n' +
     `switch (id) {\n${cases}}\n` +
-    'if (c.sliceEnd === 0) return n;\n' +
-    'const nip = c.nip;\nif ((nip & -4096) !== base || n >= budget) return n;\no = (nip >>> 2) & 1023;\n' +
-    'if (nip !== ((pc + 4) | 0) && ++heat[o] >= hot) return n;\npc = nip;\n' +
+    'if (c.sliceEnd === 0) { heat[e] += n - en; return n; }\n' +
+    'const nip = c.nip;\nif ((nip & -4096) !== base || n >= budget) { heat[e] += n - en; return n; }\no = (nip >>> 2) & 1023;\n' +
+    'if (nip !== ((pc + 4) | 0)) { heat[e] += n - en; e = o; en = n; if (heat[o] >= hot) return n; }\npc = nip;\n' +
     '}\n};';
   const factory = new Function(...params, src) as (...a: unknown[]) => PageInterpreter;
   return factory(decodeInto, dec.primary, handlers, ...handlers);

@@ -5,7 +5,7 @@ import type { JitStats } from '../../kvm/index.js';
 
 export function formatJitStats(s: JitStats): string {
   const per = (a: number, b: number, digits = 1): string => (b === 0 ? '-' : (a / b).toFixed(digits));
-  const threshold = s.threshold === 0 ? 'off' : s.threshold === 1 ? 'on first entry' : `after ${s.threshold} entries`;
+  const threshold = s.threshold === 0 ? 'off' : s.threshold === 1 ? 'on first entry' : `after ${s.threshold} instructions from an entry`;
   return [
     `translation      ${threshold}`,
     `regions          ${s.regions} (${s.instructions} guest instructions, ${per(s.instructions, s.regions)} per region)`,

@@ -75,7 +75,7 @@ export interface MachineOptions {
   icount?: number;
   /** The lazily synchronized guest TLB (TKVM_CAP_LAZY_TLB) instead of KVM's always-synchronized one. */
   lazyTlb?: boolean;
-  /** Entries into guest code before it is translated (TKVM_CAP_JIT; 0: never; undefined: the API's default). */
+  /** Instructions run from an entry into guest code before it is translated (TKVM_CAP_JIT; 0: never; undefined: the API default). */
   jitThreshold?: number;
   /** The RTC's time (default: host time, starting at the host's date). */
   rtc?: RtcOptions;
@@ -492,7 +492,7 @@ export class Ppce500 {
       detail = ` ${r.mmioIsWrite ? 'write' : 'read'} ${r.mmioLen} bytes at 0x${r.mmioPhysAddr.toString(16)}` +
         (r.mmioIsWrite ? ` value 0x${r.mmioValue().toString(16)}` : '');
     }
-    this.opts.traceExit?.(`exit ${name}${detail} (pc 0x${(this.vcpu.getRegs().pc >>> 0).toString(16)})`);
+    this.opts.traceExit?.(`exit ${name}${detail} (pc 0x${(this.vcpu.getRegs().pc >>> 0).toString(16)}, instruction ${this.icount()})`);
   }
 
   /** Handle one exit; returns a machine event if the machine must stop. */
