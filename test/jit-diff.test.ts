@@ -147,6 +147,7 @@ function compare(s: Setup, label: string, n: number, slice: number): void {
   const results = (['step', 'interp', 'jit'] as Mode[]).map((mode) => {
     const { c, buf } = machine(s, mode);
     run(c, mode, n, slice);
+    assert.equal(c.translator.stats.failures, 0, `${label}: a translation failed: ${c.translator.stats.lastFailure}`);
     return state(c, buf);
   });
   assert.deepEqual(results[1], results[0], `${label}: page interpreter vs single step`);

@@ -516,9 +516,21 @@ export class Cpu {
     this.icount += i;
   }
 
-  /** Translate the region entered at word `o` of `page` (virtual page `base`) and keep it there. */
-  private translateAt(page: CodePage, o: number, base: number): RegionFn {
-    const fn = this.translator.translate(this, page, o, base);
+  /**
+   * Translate the region entered at word `o` of `page` (virtual page `base`)
+   * and keep it there. A translation that fails (a translator bug: it is
+   * counted and its message kept, `JitStats`) leaves the code to the
+   * interpreter for good; the guest runs on.
+   */
+  private translateAt(page: CodePage, o: number, base: number): RegionFn | null {
+    let fn: RegionFn;
+    try {
+      fn = this.translator.translate(this, page, o, base);
+    } catch (e) {
+      this.translator.failed(e);
+      page.heat[o] = -0x80000000;
+      return null;
+    }
     if (page.regions === null) page.regions = new Array<RegionFn | null>(1024).fill(null);
     page.regions[o] = fn;
     return fn;

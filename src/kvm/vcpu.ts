@@ -69,6 +69,9 @@ export interface JitStats {
   declined: number;
   /** Decoded pages with translations dropped (stores to code, icbi, host writes). */
   invalidations: number;
+  /** Translations that failed (a tkvm bug: that code is interpreted instead), and the last failure's message. */
+  failures: number;
+  lastFailure: string;
 }
 
 export class Vcpu {
@@ -663,6 +666,7 @@ export class Vcpu {
     return {
       threshold: t === Infinity ? 0 : t + 1, regions: s.regions, instructions: s.instructions, sourceBytes: s.sourceBytes,
       translateMs: s.translateMs, declined: s.declined, invalidations: c.mem.slots.reduce((n, slot) => n + slot.invalidations, 0),
+      failures: s.failures, lastFailure: s.lastFailure,
     };
   }
 

@@ -52,6 +52,9 @@ export class JitStats {
   /** Region entries that ran, and that returned at once (not enough budget). */
   runs = 0;
   declined = 0;
+  /** Translations that failed (translator bugs; the code is interpreted), and the last one's message. */
+  failures = 0;
+  lastFailure = '';
 }
 
 /** Where a block ends: after a branch, an instruction that changes the context, or a word that is not an instruction. */
@@ -84,6 +87,12 @@ function mayFallThrough(d: InsnDef, w: number): boolean {
 
 export class Translator {
   readonly stats = new JitStats();
+  /** Count a failed translation (see Cpu.translateAt). */
+  failed(e: unknown): void {
+    this.stats.failures++;
+    this.stats.lastFailure = e instanceof Error ? e.message.split('\n')[0] : String(e);
+  }
+
   /** Called with each region's address and source (tools: `-d jit` style dumps). */
   onTranslate: ((pc: number, src: string) => void) | null = null;
 

@@ -13,5 +13,6 @@ export function formatJitStats(s: JitStats): string {
     `translate time   ${s.translateMs.toFixed(1)} ms (${per(s.translateMs, s.regions, 3)} ms per region; V8 optimizes later)`,
     `declined         ${s.declined} entries (the next block did not fit the time slice: interpreted)`,
     `invalidated      ${s.invalidations} pages of translated code (stores to code, icbi, host writes)`,
+    ...(s.failures > 0 ? [`FAILED           ${s.failures} translations (a tkvm bug; that code is interpreted): ${s.lastFailure}`] : []),
   ].join('\n') + '\n';
 }
