@@ -1,5 +1,6 @@
 // KVM_RUN exits, one guest program each (kvm-unit-tests style).
 import { test } from 'node:test';
+import { coreOf } from '../src/kvm/vcpu.js';
 import assert from 'node:assert/strict';
 import {
   Cap, EV_UNIMPLEMENTED, ExitReason, InternalError, KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES,
@@ -231,7 +232,7 @@ test('an emulation failure is KVM_EXIT_INTERNAL_ERROR with the instruction bytes
   // fails for the length of this test.
   const INSN = 0x04001234;
   const t = makeVm({ code: [nop(), nop(), INSN, b(0)] });
-  const primary = t.vcpu.core.decoder.primary;
+  const primary = coreOf(t.vcpu).decoder.primary;
   const illegal = primary[1];
   primary[1] = (c) => c.failInternal('injected emulation failure');
   try {

@@ -55,6 +55,16 @@ export interface VcpuHost {
   hasMemory(): boolean;
 }
 
+/**
+ * The core behind a vCPU, for the hypervisor's own modules (vm.ts) and for
+ * tests: userspace never sees it (the Vcpu it gets has no such member, and
+ * scripts/check-boundary.mjs keeps it from importing this module).
+ */
+const CORES = new WeakMap<Vcpu, Cpu>();
+export function coreOf(v: Vcpu): Cpu {
+  return CORES.get(v)!;
+}
+
 /** TKVM_GET_JIT_STATS: the translator's counters for one vCPU (docs/api.md). */
 export interface JitStats {
   /** Instructions run from an entry into code before it is translated (TKVM_CAP_JIT; 0: never, 1: at once). */
@@ -91,7 +101,8 @@ export class Vcpu {
   /** vCPU registers the API keeps itself (TKVM_ICOUNT_DEADLINE). */
   private readonly regx: OneRegVcpu = { icountDeadline: Infinity };
 
-  constructor(readonly id: number, readonly core: Cpu, runBuffer: SharedArrayBuffer, private readonly host: VcpuHost) {
+  constructor(readonly id: number, private readonly core: Cpu, runBuffer: SharedArrayBuffer, private readonly host: VcpuHost) {
+    CORES.set(this, core);
     this.run_ = new KvmRun(runBuffer);
     this.gtlb = new GuestTlb(core);
   }

@@ -13,7 +13,7 @@ import {
 } from './constants.js';
 import { fail } from './errors.js';
 import { LINE_COUNT, RUN_SIZE } from './run.js';
-import { Vcpu, type VcpuHost } from './vcpu.js';
+import { Vcpu, coreOf, type VcpuHost } from './vcpu.js';
 
 export const MAX_VCPUS = 8;
 export const NR_MEMSLOTS = 32;
@@ -166,7 +166,7 @@ export class Vm implements VcpuHost {
     }
     d.fill(0);
     // Cached store translations would skip the log from now on.
-    for (const v of this.vcpus) v.core.tc.flushWrites();
+    for (const v of this.vcpus) coreOf(v).tc.flushWrites();
     return out;
   }
 
@@ -231,7 +231,7 @@ export class Vm implements VcpuHost {
 
   private publish(): void {
     this.mem.replace([...this.regions.values()].map((r) => r.ram));
-    for (const v of this.vcpus) v.core.tc.flush();
+    for (const v of this.vcpus) coreOf(v).tc.flush();
   }
 }
 
