@@ -70,6 +70,7 @@ export async function benchLcg(trips = 20_000_000, progress: Progress = () => {}
   const tBig = await timeTkvmElf(bigElf);
   const tSmall = await timeTkvmElf(smallElf);
   const res: LcgResult = { insns, tkvmSeconds: tBig, tkvmMips: dInsns / (tBig - tSmall) / 1e6 };
+  progress(`tkvm: ${res.tkvmMips.toFixed(0)} MIPS`);
   if (haveQemu()) {
     const dir = mkdtempSync(join(tmpdir(), 'tkvm-bench-'));
     const qBig = join(dir, 'big.elf'), qSmall = join(dir, 'small.elf');
@@ -81,6 +82,7 @@ export async function benchLcg(trips = 20_000_000, progress: Progress = () => {}
     const a = timeQemu(qBig), b = timeQemu(qSmall);
     res.qemuSeconds = a;
     res.qemuMips = ((qTrips - qSmallTrips) * INSNS_PER_TRIP) / (a - b) / 1e6;
+    progress(`QEMU: ${res.qemuMips.toFixed(0)} MIPS`);
   }
   return res;
 }

@@ -83,9 +83,11 @@ export async function benchUboot(opts: { runs?: number; timeoutMs?: number; prog
   for (let i = 1; i <= runs; i++) {
     progress(`tkvm run ${i}/${runs} ...`);
     tkvmMs.push(await timeToMark(process.execPath, [CLI, 'run', ...MACHINE], timeoutMs));
+    progress(`tkvm run ${i}/${runs}: autoboot prompt at ${tkvmMs[i - 1].toFixed(0)} ms`);
     if (withQemu) {
       progress(`QEMU run ${i}/${runs} ...`);
       qemuMs.push(await timeToMark(...qemuCommand(MACHINE), timeoutMs));
+      progress(`QEMU run ${i}/${runs}: autoboot prompt at ${qemuMs[i - 1].toFixed(0)} ms`);
     }
   }
   const t = median(tkvmMs), q = median(qemuMs);
