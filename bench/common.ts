@@ -8,6 +8,15 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export { haveQemu } from '../src/platform/node/qemu.js';
 
+/** Where a benchmark says what it is doing (run.ts prints it on stderr, so a long run shows it is alive). */
+export type Progress = (message: string) => void;
+
+export function median(v: number[]): number {
+  if (v.length === 0) return NaN;
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
 /** Seconds to run an ELF to power-off in tkvm, in this process (machine creation included). */
 export async function timeTkvmElf(elf: Uint8Array): Promise<number> {
   const t0 = process.hrtime.bigint();

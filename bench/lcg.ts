@@ -7,7 +7,7 @@ import { qemuFailure, spawnQemuSync } from '../src/platform/node/qemu.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, haveQemu, timeTkvmElf } from './common.js';
+import { ROOT, haveQemu, timeTkvmElf, type Progress } from './common.js';
 
 const INSNS_PER_TRIP = 9;
 const SETUP_INSNS = 22; // before and after the loop; negligible, kept for honesty
@@ -59,16 +59,18 @@ export interface LcgResult {
   qemuMips?: number;
 }
 
-export async function benchLcg(trips = 20_000_000): Promise<LcgResult> {
+export async function benchLcg(trips = 20_000_000, progress: Progress = () => {}): Promise<LcgResult> {
   const elf = new Uint8Array(readFileSync(join(ROOT, 'guests/bin/bench-lcg.elf')));
   const small = Math.max(1, Math.floor(trips / 10));
   const bigElf = patchTrips(elf, trips), smallElf = patchTrips(elf, small);
   const insns = trips * INSNS_PER_TRIP + SETUP_INSNS;
   const dInsns = (trips - small) * INSNS_PER_TRIP;
 
+  progress(`tkvm: ${trips} loop trips, then ${small}`);
   const tBig = await timeTkvmElf(bigElf);
   const tSmall = await timeTkvmElf(smallElf);
   const res: LcgResult = { insns, tkvmSeconds: tBig, tkvmMips: dInsns / (tBig - tSmall) / 1e6 };
+  progress(`tkvm: ${res.tkvmMips.toFixed(0)} MIPS`);
   if (haveQemu()) {
     const dir = mkdtempSync(join(tmpdir(), 'tkvm-bench-'));
     const qBig = join(dir, 'big.elf'), qSmall = join(dir, 'small.elf');
@@ -76,9 +78,11 @@ export async function benchLcg(trips = 20_000_000): Promise<LcgResult> {
     const qTrips = trips * 10, qSmallTrips = small;
     writeFileSync(qBig, patchTrips(elf, qTrips));
     writeFileSync(qSmall, patchTrips(elf, qSmallTrips));
+    progress(`QEMU: ${qTrips} loop trips, then ${qSmallTrips}`);
     const a = timeQemu(qBig), b = timeQemu(qSmall);
     res.qemuSeconds = a;
     res.qemuMips = ((qTrips - qSmallTrips) * INSNS_PER_TRIP) / (a - b) / 1e6;
+    progress(`QEMU: ${res.qemuMips.toFixed(0)} MIPS`);
   }
   return res;
 }

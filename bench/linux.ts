@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cachedLinux } from '../src/cli/images/linux.js';
 import { cacheDir } from '../src/cli/images/paths.js';
+import type { Progress } from './common.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -93,19 +94,26 @@ const median = (v: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-export async function benchLinux(opts: { runs?: number; timeoutMs?: number } = {}): Promise<LinuxBenchResult> {
+export async function benchLinux(opts: { runs?: number; timeoutMs?: number; progress?: Progress } = {}): Promise<LinuxBenchResult> {
   const runs = opts.runs ?? 3;
   const timeoutMs = opts.timeoutMs ?? 180_000;
   const images = cachedLinux(cacheDir());
   if (!images) throw new Error(`the Linux images are not built for the current inputs in ${cacheDir()} (npm run images:linux)`);
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing (npm run build)`);
   const withQemu = haveQemu();
+  const progress = opts.progress ?? (() => {});
   const machine = ['-M', 'ppce500', '-cpu', 'e500mc', '-m', '256', '-nographic',
     '-kernel', images.vmlinux, '-initrd', images.initramfs, '-append', 'console=ttyS0'];
   const tkvm: LinuxRun[] = [], qemu: LinuxRun[] = [];
-  for (let i = 0; i < runs; i++) {
+  for (let i = 1; i <= runs; i++) {
+    progress(`tkvm run ${i}/${runs} ...`);
     tkvm.push(await timeToPrompt(process.execPath, [CLI, 'run', ...machine], timeoutMs));
-    if (withQemu) qemu.push(await timeToPrompt(...qemuCommand(machine), timeoutMs));
+    progress(`tkvm run ${i}/${runs}: shell prompt at ${tkvm[i - 1].promptMs.toFixed(0)} ms`);
+    if (withQemu) {
+      progress(`QEMU run ${i}/${runs} ...`);
+      qemu.push(await timeToPrompt(...qemuCommand(machine), timeoutMs));
+      progress(`QEMU run ${i}/${runs}: shell prompt at ${qemu[i - 1].promptMs.toFixed(0)} ms`);
+    }
   }
   const t = median(tkvm.map((r) => r.promptMs)), q = median(qemu.map((r) => r.promptMs));
   return { name: 'linux-to-shell', tkvm, qemu, tkvmMedianMs: t, qemuMedianMs: q, ratio: t / q };

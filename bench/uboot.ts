@@ -20,6 +20,7 @@ import { haveQemu, qemuCommand } from '../src/platform/node/qemu.js';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Progress } from './common.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = join(ROOT, 'dist/src/cli/main.js');
@@ -71,16 +72,23 @@ const median = (v: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-export async function benchUboot(opts: { runs?: number; timeoutMs?: number } = {}): Promise<UbootBenchResult> {
+export async function benchUboot(opts: { runs?: number; timeoutMs?: number; progress?: Progress } = {}): Promise<UbootBenchResult> {
   const runs = opts.runs ?? 3;
   const timeoutMs = opts.timeoutMs ?? 60_000;
   if (!existsSync(UBOOT)) throw new Error(`${UBOOT} is missing (install the u-boot-qemu package)`);
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing (npm run build)`);
   const withQemu = haveQemu();
+  const progress = opts.progress ?? (() => {});
   const tkvmMs: number[] = [], qemuMs: number[] = [];
-  for (let i = 0; i < runs; i++) {
+  for (let i = 1; i <= runs; i++) {
+    progress(`tkvm run ${i}/${runs} ...`);
     tkvmMs.push(await timeToMark(process.execPath, [CLI, 'run', ...MACHINE], timeoutMs));
-    if (withQemu) qemuMs.push(await timeToMark(...qemuCommand(MACHINE), timeoutMs));
+    progress(`tkvm run ${i}/${runs}: autoboot prompt at ${tkvmMs[i - 1].toFixed(0)} ms`);
+    if (withQemu) {
+      progress(`QEMU run ${i}/${runs} ...`);
+      qemuMs.push(await timeToMark(...qemuCommand(MACHINE), timeoutMs));
+      progress(`QEMU run ${i}/${runs}: autoboot prompt at ${qemuMs[i - 1].toFixed(0)} ms`);
+    }
   }
   const t = median(tkvmMs), q = median(qemuMs);
   return { name: 'uboot-to-autoboot', tkvmMs, qemuMs, tkvmMedianMs: t, qemuMedianMs: q, ratio: t / q };

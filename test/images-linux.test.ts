@@ -16,6 +16,7 @@ import { cachedUboot } from '../src/cli/images/uboot.js';
 import { requireTool, requireQemu } from './support/host.js';
 import { QemuConsole } from './support/qemu-console.js';
 import { QEMU_USER } from '../src/platform/node/qemu.js';
+import { CPU_PROGRAM } from '../bench/cpu.js';
 
 const PROGRAMS = testPrograms(readSources().tests);
 const expected = (name: string): string => readFileSync(join(IMAGES_SRC, 'tests', `${name}.expected`), 'utf8');
@@ -30,6 +31,14 @@ function requireImages(t: { skip: (msg: string) => void }): LinuxImages | null {
   t.skip(msg);
   return null;
 }
+
+test('every test program has its expected output, the benchmark\'s program too', () => {
+  // `npm run bench -- cpu` runs it at the shell: so it is checked with the
+  // others, here under qemu-ppc-static, below in QEMU and in
+  // test/linux-session.test.ts in tkvm.
+  assert.ok(PROGRAMS.includes(CPU_PROGRAM), `${CPU_PROGRAM} is one of ${PROGRAMS.join(', ')}`);
+  for (const name of PROGRAMS) assert.match(expected(name), new RegExp(`^== ${name}\\n[^]*^== ${name}: ok\\n$`, 'm'), name);
+});
 
 test('the test programs print their expected output under qemu-ppc-static -cpu e500mc', (t) => {
   if (!requireTool(t, 'powerpc-linux-gnu-gcc') || !requireTool(t, QEMU_USER)) return;

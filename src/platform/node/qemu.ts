@@ -62,6 +62,12 @@ export function haveQemu(): boolean {
   return haveCommand(QEMU_SYSTEM);
 }
 
+/** qemu-system-ppc's version line ("QEMU emulator version 7.2.…"), or null if it is not installed. */
+export function qemuVersion(): string | null {
+  const r = spawnSync(QEMU_SYSTEM, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  return r.status === 0 ? r.stdout.split('\n')[0].trim() : null;
+}
+
 /**
  * One line for a QEMU that failed: its own first error message (QEMU
  * prefixes them with its program name), or its exit status.
