@@ -88,7 +88,7 @@ function generate(dec: Decoder): PageInterpreter {
     if (def === undefined || !hasOwnCase(def)) continue;
     if (isPure(def)) {
       // Needs neither the PC nor a check afterwards.
-      cases += `case ${id}: h${id}(c, w); pc = (pc + 4) | 0; if (++o === 1024 || n >= budget) { c.nip = pc; heat[e] += n - en; return n; } continue;\n`;
+      cases += `case ${id}: h${id}(c, w); pc = (pc + 4) | 0; if (++o === 1024 || n >= budget) { c.nip = pc; break run; } continue;\n`;
     } else {
       cases += `case ${id}: c.pc = pc; c.nip = (pc + 4) | 0; h${id}(c, w); break;\n`;
     }
@@ -102,14 +102,17 @@ function generate(dec: Decoder): PageInterpreter {
     'let pc = c.pc;\nconst base = pc & -4096;\nlet o = (pc >>> 2) & 1023;\nlet n = 0;\n' +
     // The entry being credited with the instructions run since (e: its word, en: the count then).
     'let e = o, en = 0;\n' +
-    'for (;;) {\n' +
+    // Every way out goes through the end of the loop (one credit site: a
+    // site V8 has no type feedback for deoptimizes the interpreter when first
+    // used, and it took 43 optimizations of 100-250 ms in a Linux boot).
+    'run: for (;;) {\n' +
     'let id = ids[o];\nif (id === 0) id = decodeInto(c, page, o);\n' +
     'const w = words[o];\nn++;\n' +
     `switch (id) {\n${cases}}\n` +
-    'if (c.sliceEnd === 0) { heat[e] += n - en; return n; }\n' +
-    'const nip = c.nip;\nif ((nip & -4096) !== base || n >= budget) { heat[e] += n - en; return n; }\no = (nip >>> 2) & 1023;\n' +
+    'if (c.sliceEnd === 0) break;\n' +
+    'const nip = c.nip;\nif ((nip & -4096) !== base || n >= budget) break;\no = (nip >>> 2) & 1023;\n' +
     'if (nip !== ((pc + 4) | 0)) { heat[e] += n - en; e = o; en = n; if (heat[o] >= hot) return n; }\npc = nip;\n' +
-    '}\n};';
+    '}\nheat[e] += n - en;\nreturn n;\n};';
   const factory = new Function(...params, src) as (...a: unknown[]) => PageInterpreter;
   return factory(decodeInto, dec.primary, handlers, ...handlers);
 }
