@@ -470,10 +470,22 @@ export class Cpu {
     let pc = this.pc;
     let i = 0;
     this.sliceEnd = n;
+    // The page the last entry was in: within a slice a virtual page keeps
+    // its translation (whatever could change it ends the slice).
+    let lastBase = 1, lastPage: CodePage | undefined;
     while (i < this.sliceEnd) {
       this.pc = pc;
-      const x = (pc >>> 12) & TC_MASK;
-      const page = xTag[x] === ((pc & 0xfffff000) | tc.ictx) ? xCode[x] : tc.enterPage(pc);
+      let page: CodePage | undefined;
+      if ((pc & -4096) === lastBase) {
+        page = lastPage;
+      } else {
+        const x = (pc >>> 12) & TC_MASK;
+        page = xTag[x] === ((pc & 0xfffff000) | tc.ictx) ? xCode[x] : tc.enterPage(pc);
+        if (page !== undefined) {
+          lastBase = pc & -4096;
+          lastPage = page;
+        }
+      }
       if (page === undefined) {
         if (this.abort) {
           // ISI or ITLB error on the fetch.
