@@ -47,12 +47,22 @@ export const COMMON = 32;
 /** Reads or writes GPRs its fields do not name (lmw, stmw): a translator must hand it all of them. */
 export const ALLGPR = 64;
 
+/** The special registers a helper may read or write (besides GPRs its fields name, and state no engine caches). */
+export type Special = 'cr' | 'xer' | 'lr' | 'ctr';
+
 /** Semantics as a handler both engines call. */
 export interface Helper {
   readonly helper: Handler;
+  readonly specials: readonly Special[];
 }
-export function helper(fn: Handler): Helper {
-  return { helper: fn };
+/**
+ * A helper, and the special registers it may touch (`helper(fadd, 'cr')`:
+ * it writes CR1 when Rc is set). A translator keeps those in locals and
+ * must hand them over around the call; a wrong list shows in the
+ * translator's differential tests.
+ */
+export function helper(fn: Handler, ...specials: Special[]): Helper {
+  return { helper: fn, specials };
 }
 
 export interface InsnDef {
@@ -71,6 +81,8 @@ export interface InsnDef {
   readonly sem: Sem | null;
   /** The interpreter's handler (generated from `sem`, or the helper). */
   readonly exec: Handler;
+  /** A helper's special registers (see helper()); empty for semantics. */
+  readonly specials: readonly Special[];
   /** Has an Rc bit (bit 31) that appends '.'. */
   readonly rc: boolean;
   /** Bits no field, opcode or mode bit covers (reserved: 0 in valid forms). */
@@ -95,7 +107,8 @@ function define(name: string, form: Form, op: number, xo: number, args: string, 
   if (sem !== null) checkFlags(name, flags, sem);
   else if ((flags & PURE) !== 0) throw new Error(`${name}: a helper cannot be PURE (the engines cannot see what it does)`);
   const exec = sem !== null ? interpHandler(name, sem, fields) : (impl as Helper).helper;
-  return { name, form, op, xo, args, modes, fields, flags, sem, exec, rc: modes.includes('rc'), reserved: ~covered };
+  const specials = sem !== null ? [] : (impl as Helper).specials;
+  return { name, form, op, xo, args, modes, fields, flags, sem, exec, specials, rc: modes.includes('rc'), reserved: ~covered };
 }
 
 /** The declared flags must be what the semantic uses. */

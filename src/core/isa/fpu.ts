@@ -26,17 +26,15 @@ import type { Cpu } from '../cpu.js';
 import { enabledExceptions, Fpscr, summarize } from '../fpu/fpscr.js';
 import { add, cmpExc, compare, div, fctiw, fma, fres, frsp, frsqrte, mul } from '../fpu/ops.js';
 import { R } from '../fpu/result.js';
-import { ld32, ld64, st32, st64 } from '../mem.js';
 import { ESR, MSR } from '../regbits.js';
 import { A, FAULT, P, X, helper, type InsnDef } from './decode.js';
-import { eaD, eaX } from './loadstore.js';
+import { defineRuntime } from './runtime.js';
+import type { Emit, Sem } from './sem.js';
 
 const fD = (w: number) => (w >>> 21) & 31;
 const fA = (w: number) => (w >>> 16) & 31;
 const fB = (w: number) => (w >>> 11) & 31;
 const fC = (w: number) => (w >>> 6) & 31;
-const rA = (w: number) => (w >>> 16) & 31;
-const rB = (w: number) => (w >>> 11) & 31;
 
 /** MSR[FP] = 0: FP-unavailable interrupt, the instruction does nothing. */
 function fpOff(c: Cpu): boolean {
@@ -231,7 +229,6 @@ function mcrfs(c: Cpu, w: number): void {
 
 const f32 = new Float32Array(1);
 const f32u = new Uint32Array(f32.buffer);
-const dw = new Int32Array(2);
 
 /** Load-single conversion (Book I 4.6.2): exact; infinities and NaNs by their bits (payloads kept). */
 function setSingle(c: Cpu, t: number, v: number): void {
@@ -263,202 +260,88 @@ export function singleWord(hi: number, lo: number): number {
   return hi & 0x80000000;
 }
 
-// The memory accesses of FP loads and stores: a DSI or data TLB error they
+defineRuntime({ setSingle, singleWord });
+
+// ---- loads and stores (semantics as in sem.ts) ----
+//
+// Their accesses are floating-point accesses: a DSI or data TLB error they
 // take has ESR[FP] in its syndrome, with ESR[ST] for stores (Book E; Power
-// ISA III-E), so the translation sees c.esrFp while they access memory.
-function fld32(c: Cpu, ea: number): number {
-  c.esrFp = ESR.FP;
-  const v = ld32(c, ea);
-  c.esrFp = 0;
-  return v;
-}
-function fld64(c: Cpu, ea: number, out: Int32Array): void {
-  c.esrFp = ESR.FP;
-  ld64(c, ea, out);
-  c.esrFp = 0;
-}
-function fst32(c: Cpu, ea: number, v: number): void {
-  c.esrFp = ESR.FP;
-  st32(c, ea, v);
-  c.esrFp = 0;
-}
-function fst64(c: Cpu, ea: number, hi: number, lo: number): void {
-  c.esrFp = ESR.FP;
-  st64(c, ea, hi, lo);
-  c.esrFp = 0;
-}
+// ISA III-E). MSR[FP] = 0 makes them FP-unavailable interrupts; update
+// forms with rA = 0 are invalid forms: illegal instruction, as on QEMU.
 
-function lfs(c: Cpu, w: number): void {
-  if (fpOff(c)) return;
-  const v = fld32(c, eaD(c, w));
-  if (c.abort) return;
-  setSingle(c, fD(w), v);
-}
-function lfsx(c: Cpu, w: number): void {
-  if (fpOff(c)) return;
-  const v = fld32(c, eaX(c, w));
-  if (c.abort) return;
-  setSingle(c, fD(w), v);
-}
-function lfd(c: Cpu, w: number): void {
-  if (fpOff(c)) return;
-  fld64(c, eaD(c, w), dw);
-  if (c.abort) return;
-  const t = fD(w);
-  c.fprw[2 * t + 1] = dw[0];
-  c.fprw[2 * t] = dw[1];
-}
-function lfdx(c: Cpu, w: number): void {
-  if (fpOff(c)) return;
-  fld64(c, eaX(c, w), dw);
-  if (c.abort) return;
-  const t = fD(w);
-  c.fprw[2 * t + 1] = dw[0];
-  c.fprw[2 * t] = dw[1];
-}
+const fpAvailable = (x: Emit): string => `if ((c.msr & ${MSR.FP}) === 0) { ${x.raise('c.raiseFpUnavailable()')} }`;
+const eaD_ = (x: Emit): string => `(${x.R0('ra')} + ${x.f('d')}) | 0`;
+const eaDU_ = (x: Emit): string => `(${x.R('ra')} + ${x.f('d')}) | 0`;
+const eaX_ = (x: Emit): string => `(${x.R0('ra')} + ${x.R('rb')}) | 0`;
+const eaXU_ = (x: Emit): string => `(${x.R('ra')} + ${x.R('rb')}) | 0`;
 
-/** Update forms with rA = 0 are invalid forms: illegal instruction, as on QEMU. */
-function badUpdate(c: Cpu, w: number): boolean {
-  if (rA(w) !== 0) return false;
-  c.raiseProgram(ESR.PIL);
-  return true;
-}
-function eaDU(c: Cpu, w: number): number { return (c.gpr[rA(w)] + ((w << 16) >> 16)) | 0; }
-function eaXU(c: Cpu, w: number): number { return (c.gpr[rA(w)] + c.gpr[rB(w)]) | 0; }
+/** The access itself, from `ea`: a load into FRT or a store of FRS. */
+type Access = (x: Emit) => string;
+const loadSingle: Access = (x) => `${x.load('v', 'i32', 'ea', true)} setSingle(c, ${x.f('frt')}, v);`;
+const loadDouble: Access = (x) =>
+  `${x.load64('hi', 'lo', 'ea', true)} c.fprw[${x.k('2 * frt + 1')}] = hi; c.fprw[${x.k('2 * frt')}] = lo;`;
+const storeSingle: Access = (x) => x.store('i32', 'ea', `singleWord(c.fprw[${x.k('2 * frs + 1')}], c.fprw[${x.k('2 * frs')}])`, true);
+const storeDouble: Access = (x) => x.store64('ea', `c.fprw[${x.k('2 * frs + 1')}]`, `c.fprw[${x.k('2 * frs')}]`, true);
+const storeWord: Access = (x) => x.store('i32', 'ea', `c.fprw[${x.k('2 * frs')}]`, true);
 
-function lfsu(c: Cpu, w: number): void {
-  if (fpOff(c) || badUpdate(c, w)) return;
-  const ea = eaDU(c, w), v = fld32(c, ea);
-  if (c.abort) return;
-  setSingle(c, fD(w), v);
-  c.gpr[rA(w)] = ea;
-}
-function lfsux(c: Cpu, w: number): void {
-  if (fpOff(c) || badUpdate(c, w)) return;
-  const ea = eaXU(c, w), v = fld32(c, ea);
-  if (c.abort) return;
-  setSingle(c, fD(w), v);
-  c.gpr[rA(w)] = ea;
-}
-function lfdu(c: Cpu, w: number): void {
-  if (fpOff(c) || badUpdate(c, w)) return;
-  const ea = eaDU(c, w);
-  fld64(c, ea, dw);
-  if (c.abort) return;
-  const t = fD(w);
-  c.fprw[2 * t + 1] = dw[0];
-  c.fprw[2 * t] = dw[1];
-  c.gpr[rA(w)] = ea;
-}
-function lfdux(c: Cpu, w: number): void {
-  if (fpOff(c) || badUpdate(c, w)) return;
-  const ea = eaXU(c, w);
-  fld64(c, ea, dw);
-  if (c.abort) return;
-  const t = fD(w);
-  c.fprw[2 * t + 1] = dw[0];
-  c.fprw[2 * t] = dw[1];
-  c.gpr[rA(w)] = ea;
-}
-
-function stfsWord(c: Cpu, s: number): number { return singleWord(c.fprw[2 * s + 1], c.fprw[2 * s]); }
-
-function stfs(c: Cpu, w: number): void { if (fpOff(c)) return; fst32(c, eaD(c, w), stfsWord(c, fD(w))); }
-function stfsx(c: Cpu, w: number): void { if (fpOff(c)) return; fst32(c, eaX(c, w), stfsWord(c, fD(w))); }
-function stfd(c: Cpu, w: number): void {
-  if (fpOff(c)) return;
-  const s = fD(w);
-  fst64(c, eaD(c, w), c.fprw[2 * s + 1], c.fprw[2 * s]);
-}
-function stfdx(c: Cpu, w: number): void {
-  if (fpOff(c)) return;
-  const s = fD(w);
-  fst64(c, eaX(c, w), c.fprw[2 * s + 1], c.fprw[2 * s]);
-}
-function stfiwx(c: Cpu, w: number): void { if (fpOff(c)) return; fst32(c, eaX(c, w), c.fprw[2 * fD(w)]); }
-
-function stfsu(c: Cpu, w: number): void {
-  if (fpOff(c) || badUpdate(c, w)) return;
-  const ea = eaDU(c, w);
-  fst32(c, ea, stfsWord(c, fD(w)));
-  if (c.abort) return;
-  c.gpr[rA(w)] = ea;
-}
-function stfsux(c: Cpu, w: number): void {
-  if (fpOff(c) || badUpdate(c, w)) return;
-  const ea = eaXU(c, w);
-  fst32(c, ea, stfsWord(c, fD(w)));
-  if (c.abort) return;
-  c.gpr[rA(w)] = ea;
-}
-function stfdu(c: Cpu, w: number): void {
-  if (fpOff(c) || badUpdate(c, w)) return;
-  const ea = eaDU(c, w), s = fD(w);
-  fst64(c, ea, c.fprw[2 * s + 1], c.fprw[2 * s]);
-  if (c.abort) return;
-  c.gpr[rA(w)] = ea;
-}
-function stfdux(c: Cpu, w: number): void {
-  if (fpOff(c) || badUpdate(c, w)) return;
-  const ea = eaXU(c, w), s = fD(w);
-  fst64(c, ea, c.fprw[2 * s + 1], c.fprw[2 * s]);
-  if (c.abort) return;
-  c.gpr[rA(w)] = ea;
-}
+const fpAccess = (access: Access, ea: (x: Emit) => string): Sem => (x) =>
+  `${fpAvailable(x)} const ea = ${ea(x)}; ${access(x)}`;
+const fpAccessUpdate = (access: Access, ea: (x: Emit) => string): Sem => (x) =>
+  `${fpAvailable(x)} ${x.if('ra === 0', x.raise(`c.raiseProgram(${ESR.PIL})`), `const ea = ${ea(x)}; ${access(x)} ${x.W('ra')} = ea;`)}`;
 
 export const fpuInsns: InsnDef[] = [
-  P('lfs', 48, 'frt,d(ra0)', FAULT, helper(lfs)),
-  P('lfsu', 49, 'frt,d(ra)', FAULT, helper(lfsu)),
-  P('lfd', 50, 'frt,d(ra0)', FAULT, helper(lfd)),
-  P('lfdu', 51, 'frt,d(ra)', FAULT, helper(lfdu)),
-  P('stfs', 52, 'frs,d(ra0)', FAULT, helper(stfs)),
-  P('stfsu', 53, 'frs,d(ra)', FAULT, helper(stfsu)),
-  P('stfd', 54, 'frs,d(ra0)', FAULT, helper(stfd)),
-  P('stfdu', 55, 'frs,d(ra)', FAULT, helper(stfdu)),
-  X('lfsx', 31, 535, 'frt,ra0,rb', FAULT, helper(lfsx)),
-  X('lfsux', 31, 567, 'frt,ra,rb', FAULT, helper(lfsux)),
-  X('lfdx', 31, 599, 'frt,ra0,rb', FAULT, helper(lfdx)),
-  X('lfdux', 31, 631, 'frt,ra,rb', FAULT, helper(lfdux)),
-  X('stfsx', 31, 663, 'frs,ra0,rb', FAULT, helper(stfsx)),
-  X('stfsux', 31, 695, 'frs,ra,rb', FAULT, helper(stfsux)),
-  X('stfdx', 31, 727, 'frs,ra0,rb', FAULT, helper(stfdx)),
-  X('stfdux', 31, 759, 'frs,ra,rb', FAULT, helper(stfdux)),
-  X('stfiwx', 31, 983, 'frs,ra0,rb', FAULT, helper(stfiwx)),
+  P('lfs', 48, 'frt,d(ra0)', FAULT, fpAccess(loadSingle, eaD_)),
+  P('lfsu', 49, 'frt,d(ra)', FAULT, fpAccessUpdate(loadSingle, eaDU_)),
+  P('lfd', 50, 'frt,d(ra0)', FAULT, fpAccess(loadDouble, eaD_)),
+  P('lfdu', 51, 'frt,d(ra)', FAULT, fpAccessUpdate(loadDouble, eaDU_)),
+  P('stfs', 52, 'frs,d(ra0)', FAULT, fpAccess(storeSingle, eaD_)),
+  P('stfsu', 53, 'frs,d(ra)', FAULT, fpAccessUpdate(storeSingle, eaDU_)),
+  P('stfd', 54, 'frs,d(ra0)', FAULT, fpAccess(storeDouble, eaD_)),
+  P('stfdu', 55, 'frs,d(ra)', FAULT, fpAccessUpdate(storeDouble, eaDU_)),
+  X('lfsx', 31, 535, 'frt,ra0,rb', FAULT, fpAccess(loadSingle, eaX_)),
+  X('lfsux', 31, 567, 'frt,ra,rb', FAULT, fpAccessUpdate(loadSingle, eaXU_)),
+  X('lfdx', 31, 599, 'frt,ra0,rb', FAULT, fpAccess(loadDouble, eaX_)),
+  X('lfdux', 31, 631, 'frt,ra,rb', FAULT, fpAccessUpdate(loadDouble, eaXU_)),
+  X('stfsx', 31, 663, 'frs,ra0,rb', FAULT, fpAccess(storeSingle, eaX_)),
+  X('stfsux', 31, 695, 'frs,ra,rb', FAULT, fpAccessUpdate(storeSingle, eaXU_)),
+  X('stfdx', 31, 727, 'frs,ra0,rb', FAULT, fpAccess(storeDouble, eaX_)),
+  X('stfdux', 31, 759, 'frs,ra,rb', FAULT, fpAccessUpdate(storeDouble, eaXU_)),
+  X('stfiwx', 31, 983, 'frs,ra0,rb', FAULT, fpAccess(storeWord, eaX_)),
 
-  A('fdivs', 59, 18, 'frt,fra,frb', FAULT, helper(fdivs)),
-  A('fsubs', 59, 20, 'frt,fra,frb', FAULT, helper(fsubs)),
-  A('fadds', 59, 21, 'frt,fra,frb', FAULT, helper(fadds)),
-  A('fres', 59, 24, 'frt,frb', FAULT, helper(fresI)),
-  A('fmuls', 59, 25, 'frt,fra,frc', FAULT, helper(fmuls)),
-  A('fmsubs', 59, 28, 'frt,fra,frc,frb', FAULT, helper(fmsubs)),
-  A('fmadds', 59, 29, 'frt,fra,frc,frb', FAULT, helper(fmadds)),
-  A('fnmsubs', 59, 30, 'frt,fra,frc,frb', FAULT, helper(fnmsubs)),
-  A('fnmadds', 59, 31, 'frt,fra,frc,frb', FAULT, helper(fnmadds)),
+  A('fdivs', 59, 18, 'frt,fra,frb', FAULT, helper(fdivs, 'cr')),
+  A('fsubs', 59, 20, 'frt,fra,frb', FAULT, helper(fsubs, 'cr')),
+  A('fadds', 59, 21, 'frt,fra,frb', FAULT, helper(fadds, 'cr')),
+  A('fres', 59, 24, 'frt,frb', FAULT, helper(fresI, 'cr')),
+  A('fmuls', 59, 25, 'frt,fra,frc', FAULT, helper(fmuls, 'cr')),
+  A('fmsubs', 59, 28, 'frt,fra,frc,frb', FAULT, helper(fmsubs, 'cr')),
+  A('fmadds', 59, 29, 'frt,fra,frc,frb', FAULT, helper(fmadds, 'cr')),
+  A('fnmsubs', 59, 30, 'frt,fra,frc,frb', FAULT, helper(fnmsubs, 'cr')),
+  A('fnmadds', 59, 31, 'frt,fra,frc,frb', FAULT, helper(fnmadds, 'cr')),
 
-  A('fdiv', 63, 18, 'frt,fra,frb', FAULT, helper(fdiv)),
-  A('fsub', 63, 20, 'frt,fra,frb', FAULT, helper(fsub)),
-  A('fadd', 63, 21, 'frt,fra,frb', FAULT, helper(fadd)),
-  A('fsel', 63, 23, 'frt,fra,frc,frb', FAULT, helper(fsel)),
-  A('fmul', 63, 25, 'frt,fra,frc', FAULT, helper(fmul)),
-  A('frsqrte', 63, 26, 'frt,frb', FAULT, helper(frsqrteI)),
-  A('fmsub', 63, 28, 'frt,fra,frc,frb', FAULT, helper(fmsub)),
-  A('fmadd', 63, 29, 'frt,fra,frc,frb', FAULT, helper(fmadd)),
-  A('fnmsub', 63, 30, 'frt,fra,frc,frb', FAULT, helper(fnmsub)),
-  A('fnmadd', 63, 31, 'frt,fra,frc,frb', FAULT, helper(fnmadd)),
-  X('fcmpu', 63, 0, 'bf,fra,frb', FAULT, helper(fcmpu)),
-  X('frsp', 63, 12, 'frt,frb', FAULT, helper(frspI), 'rc'),
-  X('fctiw', 63, 14, 'frt,frb', FAULT, helper(fctiwI), 'rc'),
-  X('fctiwz', 63, 15, 'frt,frb', FAULT, helper(fctiwz), 'rc'),
-  X('fcmpo', 63, 32, 'bf,fra,frb', FAULT, helper(fcmpo)),
-  X('mtfsb1', 63, 38, 'bt', FAULT, helper(mtfsb1), 'rc'),
-  X('fneg', 63, 40, 'frt,frb', FAULT, helper(fneg), 'rc'),
-  X('mcrfs', 63, 64, 'bf,bfa', FAULT, helper(mcrfs)),
-  X('mtfsb0', 63, 70, 'bt', FAULT, helper(mtfsb0), 'rc'),
-  X('fmr', 63, 72, 'frt,frb', FAULT, helper(fmr), 'rc'),
-  X('mtfsfi', 63, 134, 'bf,u', FAULT, helper(mtfsfi), 'rc'),
-  X('fnabs', 63, 136, 'frt,frb', FAULT, helper(fnabs), 'rc'),
-  X('fabs', 63, 264, 'frt,frb', FAULT, helper(fabs), 'rc'),
-  X('mffs', 63, 583, 'frt', FAULT, helper(mffs), 'rc'),
-  X('mtfsf', 63, 711, 'flm,frb', FAULT, helper(mtfsf), 'rc'),
+  A('fdiv', 63, 18, 'frt,fra,frb', FAULT, helper(fdiv, 'cr')),
+  A('fsub', 63, 20, 'frt,fra,frb', FAULT, helper(fsub, 'cr')),
+  A('fadd', 63, 21, 'frt,fra,frb', FAULT, helper(fadd, 'cr')),
+  A('fsel', 63, 23, 'frt,fra,frc,frb', FAULT, helper(fsel, 'cr')),
+  A('fmul', 63, 25, 'frt,fra,frc', FAULT, helper(fmul, 'cr')),
+  A('frsqrte', 63, 26, 'frt,frb', FAULT, helper(frsqrteI, 'cr')),
+  A('fmsub', 63, 28, 'frt,fra,frc,frb', FAULT, helper(fmsub, 'cr')),
+  A('fmadd', 63, 29, 'frt,fra,frc,frb', FAULT, helper(fmadd, 'cr')),
+  A('fnmsub', 63, 30, 'frt,fra,frc,frb', FAULT, helper(fnmsub, 'cr')),
+  A('fnmadd', 63, 31, 'frt,fra,frc,frb', FAULT, helper(fnmadd, 'cr')),
+  X('fcmpu', 63, 0, 'bf,fra,frb', FAULT, helper(fcmpu, 'cr')),
+  X('frsp', 63, 12, 'frt,frb', FAULT, helper(frspI, 'cr'), 'rc'),
+  X('fctiw', 63, 14, 'frt,frb', FAULT, helper(fctiwI, 'cr'), 'rc'),
+  X('fctiwz', 63, 15, 'frt,frb', FAULT, helper(fctiwz, 'cr'), 'rc'),
+  X('fcmpo', 63, 32, 'bf,fra,frb', FAULT, helper(fcmpo, 'cr')),
+  X('mtfsb1', 63, 38, 'bt', FAULT, helper(mtfsb1, 'cr'), 'rc'),
+  X('fneg', 63, 40, 'frt,frb', FAULT, helper(fneg, 'cr'), 'rc'),
+  X('mcrfs', 63, 64, 'bf,bfa', FAULT, helper(mcrfs, 'cr')),
+  X('mtfsb0', 63, 70, 'bt', FAULT, helper(mtfsb0, 'cr'), 'rc'),
+  X('fmr', 63, 72, 'frt,frb', FAULT, helper(fmr, 'cr'), 'rc'),
+  X('mtfsfi', 63, 134, 'bf,u', FAULT, helper(mtfsfi, 'cr'), 'rc'),
+  X('fnabs', 63, 136, 'frt,frb', FAULT, helper(fnabs, 'cr'), 'rc'),
+  X('fabs', 63, 264, 'frt,frb', FAULT, helper(fabs, 'cr'), 'rc'),
+  X('mffs', 63, 583, 'frt', FAULT, helper(mffs, 'cr'), 'rc'),
+  X('mtfsf', 63, 711, 'flm,frb', FAULT, helper(mtfsf, 'cr'), 'rc'),
 ];
 

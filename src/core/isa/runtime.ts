@@ -4,7 +4,7 @@
 // the instruction modules add the helpers their semantics call
 // (defineRuntime) before their table lines are built.
 
-import { ld16, ld32, ld8, st16, st32, st8, translateData } from '../mem.js';
+import { ld16, ld32, ld64, ld8, st16, st32, st64, st8, translateData } from '../mem.js';
 
 /** The MASK(mb, me) of the rotate instructions (IBM bit numbering, wraps if mb > me). */
 export function rotMask(mb: number, me: number): number {
@@ -56,14 +56,16 @@ export function cr0Bits(v: number, so: number): number {
   return (v < 0 ? 0x80000000 : v > 0 ? 0x40000000 : 0x20000000) | (so << 28);
 }
 
-/* eslint-disable @typescript-eslint/no-unsafe-function-type */
-export const RUNTIME: Record<string, Function> = {
-  ld8, ld16, ld32, st8, st16, st32, translateData,
+/** The doubleword a 64-bit load of the semantics lands in (hi, lo). */
+const dw64 = new Int32Array(2);
+
+export const RUNTIME: Record<string, unknown> = {
+  ld8, ld16, ld32, ld64, st8, st16, st32, st64, translateData, dw64,
   rotMask, rotl, mulhs, mulhu, trapCond, bswap16, bswap32, fxmMask, cr0Bits,
 };
 
 /** Add the helpers a module's semantics call by name. */
-export function defineRuntime(fns: Record<string, Function>): void {
+export function defineRuntime(fns: Record<string, unknown>): void {
   for (const [k, fn] of Object.entries(fns)) {
     if (k in RUNTIME && RUNTIME[k] !== fn) throw new Error(`runtime function '${k}' defined twice`);
     RUNTIME[k] = fn;

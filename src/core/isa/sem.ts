@@ -57,10 +57,18 @@ export interface Emit {
   branch(disp: FieldName): string;
   /** Branch to a computed address. */
   jump(addr: string): string;
-  /** `const dst = ` the value loaded from `ea`; a fault or an MMIO exit ends the instruction there. */
-  load(dst: string, kind: LoadKind, ea: string): string;
+  /**
+   * `const dst = ` the value loaded from `ea`; a fault or an MMIO exit ends
+   * the instruction there. `fp`: a floating-point access (ESR[FP] in the
+   * syndrome of a DSI or data TLB error it takes).
+   */
+  load(dst: string, kind: LoadKind, ea: string, fp?: boolean): string;
   /** Store `v` at `ea`; a fault or an MMIO exit ends the instruction there. */
-  store(kind: StoreKind, ea: string, v: string): string;
+  store(kind: StoreKind, ea: string, v: string, fp?: boolean): string;
+  /** A doubleword load into `const hi, lo` (one access: a fault in either half loads nothing). */
+  load64(hi: string, lo: string, ea: string, fp?: boolean): string;
+  /** A doubleword store of hi:lo (one access: a fault in either half stores nothing). */
+  store64(ea: string, hi: string, lo: string, fp?: boolean): string;
   /** Run `code`, which delivers an interrupt; the instruction ends there. */
   raise(code: string): string;
   /** A privileged instruction: in user mode, the privileged-instruction program interrupt. */
@@ -78,6 +86,7 @@ export function semFields(args: string, modes: readonly FieldName[]): FieldName[
 
 const PR = 0x4000;
 const ESR_PPR = 0x04000000;
+const ESR_FP = 0x01000000;
 
 /**
  * The interpreter's back end: fields come from `w` at run time. `leave` is
@@ -106,11 +115,19 @@ class InterpEmit implements Emit {
   k(expr: string): string { return `(${expr})`; }
   branch(disp: FieldName): string { return `c.nip = aa !== 0 ? ${disp} : (c.pc + ${disp}) | 0;`; }
   jump(addr: string): string { return `c.nip = ${addr};`; }
-  load(dst: string, kind: LoadKind, ea: string): string {
+  load(dst: string, kind: LoadKind, ea: string, fp = false): string {
+    if (fp) return `c.esrFp = ${ESR_FP}; const ${dst} = ${LOAD_FN[kind]}(c, ${ea}); c.esrFp = 0; if (c.abort) ${this.leave}`;
     return `const ${dst} = ${LOAD_FN[kind]}(c, ${ea}); if (c.abort) ${this.leave}`;
   }
-  store(kind: StoreKind, ea: string, v: string): string {
+  store(kind: StoreKind, ea: string, v: string, fp = false): string {
+    if (fp) return `c.esrFp = ${ESR_FP}; ${STORE_FN[kind]}(c, ${ea}, ${v}); c.esrFp = 0; if (c.abort) ${this.leave}`;
     return `${STORE_FN[kind]}(c, ${ea}, ${v}); if (c.abort) ${this.leave}`;
+  }
+  load64(hi: string, lo: string, ea: string, fp = false): string {
+    return `c.esrFp = ${fp ? ESR_FP : 0}; ld64(c, ${ea}, dw64); c.esrFp = 0; if (c.abort) ${this.leave} const ${hi} = dw64[0], ${lo} = dw64[1];`;
+  }
+  store64(ea: string, hi: string, lo: string, fp = false): string {
+    return `c.esrFp = ${fp ? ESR_FP : 0}; st64(c, ${ea}, ${hi}, ${lo}); c.esrFp = 0; if (c.abort) ${this.leave}`;
   }
   raise(code: string): string { return `${code}; ${this.leave}`; }
   privileged(): string { return `if ((c.msr & ${PR}) !== 0) { c.raiseProgram(${ESR_PPR}); ${this.leave} }`; }
@@ -135,6 +152,8 @@ class CheckEmit extends InterpEmit {
   override jump(addr: string): string { this.use.branch = true; return super.jump(addr); }
   override load(dst: string, kind: LoadKind, ea: string): string { this.use.memory = true; return super.load(dst, kind, ea); }
   override store(kind: StoreKind, ea: string, v: string): string { this.use.memory = true; return super.store(kind, ea, v); }
+  override load64(hi: string, lo: string, ea: string): string { this.use.memory = true; return super.load64(hi, lo, ea); }
+  override store64(ea: string, hi: string, lo: string): string { this.use.memory = true; return super.store64(ea, hi, lo); }
   override raise(code: string): string { this.use.raise = true; return super.raise(code); }
   override privileged(): string { this.use.privileged = true; return super.privileged(); }
   override call(code: string): string { this.use.call = true; return super.call(code); }

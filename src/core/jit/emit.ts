@@ -56,8 +56,12 @@ export class Locals {
    * function has is known only when all of it has been generated: until
    * then these are markers that finish() replaces.
    */
-  writeBack(gprs: readonly number[] | null = null): string { return `/*$wb:${gprs === null ? '*' : gprs.join(',')}*/`; }
-  reload(gprs: readonly number[] | null = null): string { return `/*$rl:${gprs === null ? '*' : gprs.join(',')}*/`; }
+  writeBack(gprs: readonly number[] | null = null, specials: readonly string[] | null = null): string {
+    return `/*$wb:${gprs === null ? '*' : gprs.join(',')}:${specials === null ? '*' : specials.join(',')}*/`;
+  }
+  reload(gprs: readonly number[] | null = null, specials: readonly string[] | null = null): string {
+    return `/*$rl:${gprs === null ? '*' : gprs.join(',')}:${specials === null ? '*' : specials.join(',')}*/`;
+  }
 
   /** The function's source: its locals declared, the markers replaced. */
   finish(body: string): string {
@@ -71,19 +75,22 @@ export class Locals {
     this.specials = SPECIALS.filter(([k]) => new RegExp(`\\$${k}\\b`).test(body));
     this.loads = body.includes('$rTag');
     this.stores = body.includes('$wTag');
-    const wb = (only: Set<number> | null): string => {
+    // A special named 'xer' stands for its three locals.
+    const specialOf = (k: string): string => (k === 'so' || k === 'ov' || k === 'ca' ? 'xer' : k);
+    const wb = (only: Set<number> | null, sp: Set<string> | null): string => {
       let t = '';
       for (const r of this.written) if (only === null || only.has(r)) t += `$g[${r}] = $r${r}; `;
-      for (const [k, f] of this.specials) t += `c.${f} = $${k}; `;
+      for (const [k, f] of this.specials) if (sp === null || sp.has(specialOf(k))) t += `c.${f} = $${k}; `;
       return t;
     };
-    const rl = (only: Set<number> | null): string => {
+    const rl = (only: Set<number> | null, sp: Set<string> | null): string => {
       let t = '';
       for (const r of this.gprs) if (only === null || only.has(r)) t += `$r${r} = $g[${r}]; `;
-      for (const [k, f] of this.specials) t += `$${k} = c.${f}; `;
+      for (const [k, f] of this.specials) if (sp === null || sp.has(specialOf(k))) t += `$${k} = c.${f}; `;
       return t;
     };
     const set = (list: string): Set<number> | null => (list === '*' ? null : new Set(list === '' ? [] : list.split(',').map(Number)));
+    const sset = (list: string): Set<string> | null => (list === '*' ? null : new Set(list === '' ? [] : list.split(',')));
     let decl = this.gprs.length > 0 || body.includes('$g[') ? 'const $g = c.gpr;\n' : '';
     for (const r of this.gprs) decl += `let $r${r} = $g[${r}];\n`;
     for (const [k, f] of this.specials) decl += `let $${k} = c.${f};\n`;
@@ -92,8 +99,8 @@ export class Locals {
     if (this.loads) decl += 'const $rTag = $tc.rTag, $rOff = $tc.rOff, $rView = $tc.rView;\n';
     if (this.stores) decl += 'const $wTag = $tc.wTag, $wOff = $tc.wOff, $wView = $tc.wView;\n';
     return body.split('/*$decl*/').join(decl)
-      .replace(/\/\*\$wb:([0-9,*]*)\*\//g, (_, l: string) => wb(set(l)))
-      .replace(/\/\*\$rl:([0-9,*]*)\*\//g, (_, l: string) => rl(set(l)));
+      .replace(/\/\*\$wb:([0-9,*]*):([a-z,*]*)\*\//g, (_, l: string, k: string) => wb(set(l), sset(k)))
+      .replace(/\/\*\$rl:([0-9,*]*):([a-z,*]*)\*\//g, (_, l: string, k: string) => rl(set(l), sset(k)));
   }
 }
 
@@ -193,6 +200,14 @@ export class TransEmit implements Emit {
     const inPage = size === 1 ? '' : ` && ($a & 4095) <= ${4096 - size}`;
     return `{ const $a = ${ea}, $i = ($a >>> 12) & ${TC_MASK};
       if ($wTag[$i] === (($a & -4096) | $dctx)${inPage}) $wView[$i].${set}($wOff[$i] + ($a & 4095), ${v}); else ${this.site.before} }`;
+  }
+  load64(hi: string, lo: string, ea: string): string {
+    return `let ${hi}, ${lo}; { const $a = ${ea}, $i = ($a >>> 12) & ${TC_MASK};
+      if ($rTag[$i] === (($a & -4096) | $dctx) && ($a & 4095) <= 4088) { const $o = $rOff[$i] + ($a & 4095), $d = $rView[$i]; ${hi} = $d.getInt32($o); ${lo} = $d.getInt32($o + 4); } else ${this.site.before} }`;
+  }
+  store64(ea: string, hi: string, lo: string): string {
+    return `{ const $a = ${ea}, $i = ($a >>> 12) & ${TC_MASK};
+      if ($wTag[$i] === (($a & -4096) | $dctx) && ($a & 4095) <= 4088) { const $o = $wOff[$i] + ($a & 4095), $d = $wView[$i]; $d.setInt32($o, ${hi}); $d.setInt32($o + 4, ${lo}); } else ${this.site.before} }`;
   }
   // Interrupts too: the semantics raise before they change anything (sem.ts).
   raise(_code: string): string {

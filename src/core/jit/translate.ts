@@ -257,7 +257,7 @@ export class Translator {
           // A helper.
           const gprs = gprsOf(d, w);
           const next = at(o * 4 + 4);
-          out += `${locals.writeBack(gprs)} c.pc = ${at(o * 4)}; c.nip = ${next}; ${this.helperName(d.exec)}(c, ${lit(w)}); ${locals.reload(gprs)}\n` +
+          out += `${locals.writeBack(gprs, d.specials)} c.pc = ${at(o * 4)}; c.nip = ${next}; ${this.helperName(d.exec)}(c, ${lit(w)}); ${locals.reload(gprs, d.specials)}\n` +
             `if (c.abort || c.sliceEnd === 0 || c.nip !== ${next}) ${site.after}\n`;
         }
       }
