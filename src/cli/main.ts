@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // The tkvm command line.
 //
 // This module is what every command starts with, so it loads nothing: each
