@@ -23,10 +23,10 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'run': {
       const [{ run }, { parseRunArgs }] = await Promise.all([import('./run.js'), import('./args.js')]);
-      return run(parseRunArgs(rest));
+      return endWhenFlushed(await run(parseRunArgs(rest)));
     }
     case 'demo':
-      return (await import('./run.js')).demo(rest);
+      return endWhenFlushed(await (await import('./run.js')).demo(rest));
     case 'images':
       return (await import('./images/command.js')).imagesCommand(rest);
     case 'lockstep':
@@ -42,6 +42,24 @@ async function main(argv: string[]): Promise<number> {
     default:
       return usageError(`unknown command '${cmd}' (try: tkvm --help)`);
   }
+}
+
+/**
+ * Ends the process with `code` once stdout and stderr have written out what
+ * they hold, for a finished run, which leaves nothing else behind (its
+ * files are closed, its servers' connections have ended). Left alone, Node
+ * ends the process when the event loop is empty, but only after V8's queued
+ * background compilations have all run (its platform drains them first):
+ * after a short guest run the optimizing compiler may still have the
+ * interpreter and translated code to do, tens of ms. process.exit waits only
+ * for the compilations already running.
+ */
+function endWhenFlushed(code: number): number {
+  const busy = [process.stdout, process.stderr].filter((s) => s.writableLength > 0);
+  let left = busy.length;
+  if (left === 0) process.exit(code);
+  for (const s of busy) s.once('drain', () => { if (--left === 0) process.exit(code); });
+  return code;
 }
 
 function usageError(message: string): number {

@@ -146,10 +146,13 @@ export async function run(args: RunArgs): Promise<number> {
   hmp = new Hmp(s);
 
   const servers: Server[] = [];
-  const closeEverything = () => {
+  /** Close everything; resolves when the servers' last connections have ended. */
+  const closeEverything = (): Promise<void> => {
+    const closed = servers.map((srv) => new Promise<void>((res) => srv.once('close', () => res())));
     for (const srv of servers) net!.shutdown(srv);
     console_.close();
     closeAll(drives);
+    return Promise.all(closed).then(() => {});
   };
   if (net !== null) {
     try {
@@ -171,7 +174,7 @@ export async function run(args: RunArgs): Promise<number> {
       }
       await Promise.all(waits);
     } catch (e) {
-      closeEverything();
+      void closeEverything();
       if (e instanceof net.ChardevError) throw new UsageError(e.message);
       throw e;
     }
@@ -183,8 +186,9 @@ export async function run(args: RunArgs): Promise<number> {
   // The TLB as the guest left it, read through the API (QEMU's `info tlb` format).
   if (args.dumpTlb) process.stderr.write(s.machine.tlbView.dump());
   if (args.trace.has('jit')) process.stderr.write(formatJitStats(s.machine.vcpu.jitStats()));
-  closeEverything();
   if (end.message !== undefined) process.stderr.write(`tkvm: ${end.message}\n`);
+  // When this resolves, nothing is left but output to flush (main.ts may end the process then).
+  await closeEverything();
   return end.status;
 }
 
