@@ -186,9 +186,11 @@ export async function run(args: RunArgs): Promise<number> {
   // The TLB as the guest left it, read through the API (QEMU's `info tlb` format).
   if (args.dumpTlb) process.stderr.write(s.machine.tlbView.dump());
   if (args.trace.has('jit')) process.stderr.write(formatJitStats(s.machine.vcpu.jitStats()));
+  // (The terminal leaves raw mode here, before the message.)
+  const closed = closeEverything();
   if (end.message !== undefined) process.stderr.write(`tkvm: ${end.message}\n`);
   // When this resolves, nothing is left but output to flush (main.ts may end the process then).
-  await closeEverything();
+  await closed;
   return end.status;
 }
 
