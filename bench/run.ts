@@ -51,6 +51,13 @@ async function main(): Promise<void> {
   const names = args.filter((a) => !a.startsWith('-'));
   for (const n of names) if (!(n in BENCHES)) throw new Error(`unknown benchmark '${n}' (known: ${Object.keys(BENCHES).join(', ')})`);
   if (!haveQemu()) process.stdout.write('note: qemu-system-ppc is not installed; QEMU columns are empty\n');
+  // Node reads these certificates when it starts, before any of tkvm runs:
+  // 45 ms of every tkvm process on the machines this was measured on
+  // (`node -e 0`: 76 ms with it, 30 without). QEMU does not pay it.
+  if (process.env.NODE_EXTRA_CA_CERTS) {
+    process.stdout.write('note: NODE_EXTRA_CA_CERTS is set: Node loads those certificates at start (tens of ms per tkvm process); ' +
+      'unset it to measure tkvm as on a machine without it\n');
+  }
   for (const name of names.length > 0 ? names : Object.keys(BENCHES)) {
     process.stdout.write(`\n== ${TITLES[name]} ==\n`);
     process.stdout.write(await BENCHES[name](quick));
