@@ -7,8 +7,8 @@
 //
 // Why one file: Node's ES module loader resolves, reads, compiles and links
 // each module of a command separately, and a plain `tkvm run` loads about
-// 90 of them; that took about 100 ms before the first line of tkvm ran, a
-// third of U-Boot's time to its prompt. One file is one read and one
+// 90 of them; that took about 80 ms before the first line of tkvm ran (QEMU
+// reaches U-Boot's prompt in 60-90 ms). One file is one read and one
 // compile (and one code cache).
 //
 // What it bundles is tsc's output (dist/src/cli/*.js and what they import),
