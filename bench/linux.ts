@@ -21,7 +21,8 @@ import { cacheDir } from '../src/cli/images/paths.js';
 import type { Progress } from './common.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = join(ROOT, 'dist/src/cli/main.js');
+// The command as installed (the bundle the package's bin runs).
+const CLI = join(ROOT, 'dist/src/cli/tkvm.cjs');
 const BANNER = 'tkvm guest: Linux';
 const PROMPT = /tkvm:[^\n#]*# $/;
 

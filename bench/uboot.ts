@@ -23,7 +23,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Progress } from './common.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const CLI = join(ROOT, 'dist/src/cli/main.js');
+// The command as installed (the bundle the package's bin runs).
+const CLI = join(ROOT, 'dist/src/cli/tkvm.cjs');
 const UBOOT = '/usr/lib/u-boot/qemu-ppce500/uboot.elf';
 const MARK = 'Hit any key to stop autoboot';
 const MACHINE = ['-M', 'ppce500', '-cpu', 'e500mc', '-m', '256', '-nographic', '-monitor', 'none', '-serial', 'stdio', '-bios', UBOOT];

@@ -120,7 +120,7 @@ test('through U-Boot: bootm of the uImage, with the initrd QEMU puts in the devi
   if (!images) return;
   const uboot = cachedUboot(cacheDir());
   if (!uboot) {
-    const msg = '!!! U-BOOT IS NOT FETCHED: this test did NOT run (run: node dist/src/cli/main.js images uboot) !!!';
+    const msg = '!!! U-BOOT IS NOT FETCHED: this test did NOT run (run: node dist/src/cli/tkvm.cjs images uboot) !!!';
     process.stderr.write(`\n${msg}\n`);
     t.skip(msg);
     return;

@@ -222,7 +222,7 @@ test('power on again through U-Boot with the shell on hvc0: the data is on the d
   }
   const uboot = cachedUboot(cacheDir());
   const boot = uboot ? ['-bios', uboot.elf, '-kernel', images.uimage] : ['-kernel', images.vmlinux];
-  if (!uboot) process.stderr.write('\n!!! U-BOOT IS NOT FETCHED: booting vmlinux directly (run: node dist/src/cli/main.js images uboot) !!!\n');
+  if (!uboot) process.stderr.write('\n!!! U-BOOT IS NOT FETCHED: booting vmlinux directly (run: node dist/src/cli/tkvm.cjs images uboot) !!!\n');
   // This time the kernel's console, and so the shell, is the virtio console:
   // terminal input goes there.
   const g = new TkvmConsole([...MACHINE, ...boot, '-initrd', images.initramfs, '-append', 'console=hvc0',

@@ -67,9 +67,9 @@ after(() => {
 
 test('the tarball holds what a user needs and nothing else', () => {
   for (const f of packed) {
-    assert.match(f, /^(dist\/src\/.*\.(js|d\.ts)|docs\/.*\.md|images\/.*|README\.md|LICENSE|package\.json)$/, `unexpected file in the tarball: ${f}`);
+    assert.match(f, /^(dist\/src\/.*\.(js|d\.ts)|dist\/src\/cli\/tkvm(-main)?\.cjs|docs\/.*\.md|images\/.*|README\.md|LICENSE|package\.json)$/, `unexpected file in the tarball: ${f}`);
   }
-  for (const f of ['LICENSE', 'README.md', 'docs/api.md', 'dist/src/cli/main.js', 'dist/src/platform/node/vcpu-worker.js',
+  for (const f of ['LICENSE', 'README.md', 'docs/api.md', 'dist/src/cli/tkvm.cjs', 'dist/src/cli/tkvm-main.cjs', 'dist/src/platform/node/vcpu-worker.js',
     'images/linux/e500mc.config']) {
     assert.ok(packed.includes(f), `${f} is missing from the tarball`);
   }

@@ -6,7 +6,8 @@ import { haveCommand, QEMU_SYSTEM } from '../../src/platform/node/qemu.js';
 
 /** The repository root (tests run from dist/test). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-export const CLI = join(ROOT, 'dist/src/cli/main.js');
+/** The tkvm command as the package's bin runs it: the bundle (scripts/bundle.mjs) of dist/src/cli/main.js. */
+export const CLI = join(ROOT, 'dist/src/cli/tkvm.cjs');
 
 export { haveCommand };
 

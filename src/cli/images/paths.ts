@@ -1,10 +1,23 @@
 // Where the image builder finds its inputs and keeps its cache.
 
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root (this file runs from dist/src/cli/images). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+/**
+ * The repository root, or the installed package's directory: the nearest
+ * directory above this code with a package.json. This code runs from
+ * dist/src/cli/images, or bundled into the command (dist/src/cli), so its
+ * depth below the root is not fixed.
+ */
+export const REPO_ROOT = packageRoot(dirname(fileURLToPath(import.meta.url)));
+
+function packageRoot(from: string): string {
+  for (let d = from; ; d = dirname(d)) {
+    if (existsSync(join(d, 'package.json'))) return d;
+    if (dirname(d) === d) throw new Error(`no package.json above ${from}`);
+  }
+}
 
 /** The committed inputs: config fragments, the init script, test programs. */
 export const IMAGES_SRC = join(REPO_ROOT, 'images');

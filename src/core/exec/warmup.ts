@@ -55,8 +55,13 @@ function variants(d: InsnDef): number[] {
   const w = encode(d);
   if (d.fields.includes('bo')) {
     const out: number[] = [];
-    // BO: branch if the CR bit is 0, if it is 1, decrement CTR and branch if nonzero, always.
-    for (const bo of [4, 12, 16, 20]) for (const lk of [0, 1, 2, 3]) out.push(w | (bo << 21) | lk);
+    // BO: branch if the CR bit is 0, if it is 1, decrement CTR and branch
+    // if nonzero (bdnz), if zero (bdz), always. Each tests CTR its own way
+    // (`ctr !== 0`, `ctr === 0`): without bdz, U-Boot's first bdz
+    // deoptimized the interpreter it is inlined into, twice on the way to
+    // the prompt (--trace-deopt: "Insufficient type feedback for compare
+    // operation"), and each new optimization of it took 85-170 ms.
+    for (const bo of [4, 12, 16, 18, 20]) for (const lk of [0, 1, 2, 3]) out.push(w | (bo << 21) | lk);
     return out;
   }
   if (d.fields.includes('spr') && d.fields.includes('rt')) {
