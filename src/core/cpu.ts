@@ -27,7 +27,6 @@ import { Timers } from './timers.js';
 import { TC_MASK, TranslationCache } from './mmu/tcache.js';
 import { debugAfter, debugBefore, debugIrpt, guestDebugEnabled } from './guest-debug.js';
 import { pageInterpreter, type PageInterpreter } from './exec/interp.js';
-import { warmUp } from './exec/warmup.js';
 import type { CodePage } from './exec/pages.js';
 import { Translator, type RegionFn } from './jit/translate.js';
 
@@ -171,7 +170,6 @@ export class Cpu {
     this.tc = new TranslationCache(this);
     this.timers = new Timers(this, clock);
     this.reset();
-    warmUp(decoder);
   }
 
   /** Architected reset state (then the loader sets PC, registers and TLB). */
@@ -572,8 +570,8 @@ export class Cpu {
         pc = this.nip;
         break;
       }
-      const name = this.guestDebug ? this.decoder.lookup(w)?.name : undefined;
-      if (this.guestDebug && debugBefore(this, pc, name)) {
+      const flags = this.guestDebug ? this.decoder.lookup(w)?.flags ?? 0 : 0;
+      if (this.guestDebug && debugBefore(this, pc, flags)) {
         pc = this.nip;
         break;
       }
@@ -581,7 +579,7 @@ export class Cpu {
       dbg.skipWatch = resuming;
       primary[w >>> 26](this, w);
       dbg.skipWatch = false;
-      if (this.guestDebug && !this.abort && this.exit === CoreExit.None) debugAfter(this, pc, name);
+      if (this.guestDebug && !this.abort && this.exit === CoreExit.None) debugAfter(this, pc, flags);
       pc = this.nip;
       i++;
       if (this.exit !== CoreExit.None) break;

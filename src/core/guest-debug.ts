@@ -5,6 +5,7 @@
 // then runs its per-instruction debug loop, which calls in here.
 // (Data address compare needs the data path and is not modelled yet.)
 
+import { BRANCH, RETURN, SYNC } from './isa/flags.js';
 import type { Cpu } from './cpu.js';
 import { IntClass } from './cpu.js';
 import { DBCR0, DBSR, IVOR, MSR } from './regbits.js';
@@ -40,25 +41,26 @@ function iacMatches(c: Cpu, pc: number, iac: number, usShift: number): boolean {
  * Events before the instruction at pc executes (instruction address compare,
  * return). True if a Debug interrupt was taken instead.
  */
-export function debugBefore(c: Cpu, pc: number, name: string | undefined): boolean {
+export function debugBefore(c: Cpu, pc: number, flags: number): boolean {
   let dbsr = 0;
   if (enabled(c, DBCR0.IAC1) && iacMatches(c, pc, SPR.IAC1, DBCR1_IAC1US_SHIFT)) dbsr |= DBSR.IAC1;
   if (enabled(c, DBCR0.IAC2) && iacMatches(c, pc, SPR.IAC2, DBCR1_IAC2US_SHIFT)) dbsr |= DBSR.IAC2;
-  if (enabled(c, DBCR0.RET) && (name === 'rfi' || name === 'rfci')) dbsr |= DBSR.RET;
+  if (enabled(c, DBCR0.RET) && (flags & RETURN) !== 0) dbsr |= DBSR.RET;
   if (dbsr === 0) return false;
   debugInterrupt(c, dbsr, pc);
   return true;
 }
 
 /** Events after an instruction completed (instruction complete, branch taken). */
-export function debugAfter(c: Cpu, pc: number, name: string | undefined): void {
+export function debugAfter(c: Cpu, pc: number, flags: number): void {
   if ((c.msr & MSR.DE) === 0) return;
   let dbsr = 0;
   const nip = c.nip;
-  const isBranch = name === 'b' || name === 'bc' || name === 'bclr' || name === 'bcctr';
-  if (isBranch && nip !== ((pc + 4) | 0) && enabled(c, DBCR0.BRT)) dbsr |= DBSR.BRT;
-  const noIcmp = name === 'sc' || name === 'rfi' || name === 'rfci' || name === 'rfmci' || name === 'rfdi';
-  if (!noIcmp && enabled(c, DBCR0.ICMP)) dbsr |= DBSR.ICMP;
+  // Branches (not sc and the interrupt returns, which change the context too)
+  // cause the branch-taken event; those do not cause instruction complete.
+  const system = (flags & (BRANCH | SYNC)) === (BRANCH | SYNC);
+  if ((flags & BRANCH) !== 0 && !system && nip !== ((pc + 4) | 0) && enabled(c, DBCR0.BRT)) dbsr |= DBSR.BRT;
+  if (!system && enabled(c, DBCR0.ICMP)) dbsr |= DBSR.ICMP;
   if (dbsr !== 0) debugInterrupt(c, dbsr, nip);
 }
 

@@ -1,6 +1,7 @@
 // A VM handle: guest memory slots, vCPU creation, interrupt lines, VM-wide
 // capabilities.
 
+import { warmUp } from '../core/exec/warmup.js';
 import { moduleParams } from './params.js';
 import { Cpu } from '../core/cpu.js';
 import { WallClock } from '../core/clock.js';
@@ -196,6 +197,8 @@ export class Vm implements VcpuHost {
     this.alive();
     if (!Number.isInteger(id) || id < 0 || id >= MAX_VCPUS) fail('EINVAL', `vCPU id ${String(id)} out of range [0, ${MAX_VCPUS})`);
     if (this.vcpus.some((v) => v.id === id)) fail('EEXIST', `vCPU ${id} exists`);
+    // V8 learns the interpreter's types before guest code runs (once per process).
+    warmUp(e500mcDecoder());
     const core = new Cpu(e500mcDecoder(), this.mem, this.clock, id);
     core.jitThreshold = moduleParams.jitThreshold === 0 ? Infinity : moduleParams.jitThreshold - 1;
     const vcpu = new Vcpu(id, core, new SharedArrayBuffer(RUN_SIZE), this);

@@ -14,7 +14,7 @@
 // interrupt or leave the core), PRIV (privileged), SYNC (changes what later
 // instructions mean, or ends the slice: the translator ends a block after
 // it), COMMON (frequent: see below), ALLGPR (touches GPRs its fields do not
-// name). For a `Sem` the first four are checked
+// name), RETURN (what the debug RET event watches). For a `Sem` the first four are checked
 // against what the semantic uses when the decoder is built; a helper's are
 // its author's word.
 
@@ -33,19 +33,8 @@ export type { Handler } from './sem.js';
  */
 export type Form = 'P' | 'X' | 'XO' | 'A';
 
-export const PURE = 1;
-export const BRANCH = 2;
-export const FAULT = 4;
-export const PRIV = 8;
-export const SYNC = 16;
-/**
- * Among the instructions that make up all but about 0.1% of what Linux and
- * U-Boot execute (counted per instruction, and a few close relatives): the
- * page interpreter gives these a case of its own (exec/interp.ts).
- */
-export const COMMON = 32;
-/** Reads or writes GPRs its fields do not name (lmw, stmw): a translator must hand it all of them. */
-export const ALLGPR = 64;
+export { PURE, BRANCH, FAULT, PRIV, SYNC, COMMON, ALLGPR, RETURN } from './flags.js';
+import { BRANCH, FAULT, PRIV, PURE } from './flags.js';
 
 /** The special registers a helper may read or write (besides GPRs its fields name, and state no engine caches). */
 export type Special = 'cr' | 'xer' | 'lr' | 'ctr';

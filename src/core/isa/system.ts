@@ -6,22 +6,16 @@ import { CoreExit, IntClass } from '../cpu.js';
 import { translateData } from '../mem.js';
 import { ESR, HID0_DAPUEN, IVOR, MAS, MSR, MSR_GUEST_MASK } from '../regbits.js';
 import { SPR, SprAccess, sprTable } from '../spr.js';
-import { BRANCH, COMMON, FAULT, helper, P, PRIV, PURE, SYNC, X, type InsnDef } from './decode.js';
+import { BRANCH, COMMON, FAULT, helper, P, PRIV, PURE, RETURN, SYNC, X, type InsnDef } from './decode.js';
 import { defineRuntime } from './runtime.js';
 import type { Sem } from './sem.js';
 import { raiseAlignment, eaX } from './loadstore.js';
 import { mmucsr0Write } from './tlb.js';
+import { privileged } from './privilege.js';
+
+export { privileged };
 
 const rD = (w: number) => (w >>> 21) & 31;
-
-/** Privileged instructions in user mode raise a privileged-instruction program interrupt. */
-export function privileged(c: Cpu): boolean {
-  if ((c.msr & MSR.PR) !== 0) {
-    c.raiseProgram(ESR.PPR);
-    return false;
-  }
-  return true;
-}
 
 // ---- MSR ----
 
@@ -287,8 +281,8 @@ export const systemInsns: InsnDef[] = [
   P('sc', 17, 'lev', BRANCH | FAULT | SYNC, helper(sc)),
   X('rfmci', 19, 38, '', BRANCH | PRIV | FAULT | SYNC, helper(rfmci)),
   X('rfdi', 19, 39, '', BRANCH | PRIV | FAULT | SYNC, helper(rfdi)),
-  X('rfi', 19, 50, '', BRANCH | PRIV | FAULT | SYNC, helper(rfi)),
-  X('rfci', 19, 51, '', BRANCH | PRIV | FAULT | SYNC, helper(rfci)),
+  X('rfi', 19, 50, '', BRANCH | PRIV | FAULT | SYNC | RETURN, helper(rfi)),
+  X('rfci', 19, 51, '', BRANCH | PRIV | FAULT | SYNC | RETURN, helper(rfci)),
   X('isync', 19, 150, '', COMMON | PURE, () => ''),
   X('icbt', 31, 22, 'ct,ra0,rb', PURE, () => ''),
   X('dcbst', 31, 54, 'ra0,rb', COMMON | FAULT, helper(cacheOpLoad)),

@@ -10,7 +10,7 @@ import { SPR } from '../spr.js';
 import { TLB0_ENTRIES, TLB0_SETS, TLB0_WAYS, TLB1_ENTRIES, tsizeBytes } from '../mmu/tlbarray.js';
 import { FAULT, PRIV, SYNC, X, helper, type InsnDef } from './decode.js';
 import { eaX } from './loadstore.js';
-import { privileged } from './system.js';
+import { privileged } from './privilege.js';
 
 /** TSIZE 1 (4 KiB) in MAS1: the only page size of TLB0. */
 const TSIZE_4K = 0x100;
