@@ -66,7 +66,7 @@ test('the committed inputs parse, and every test program has its expected output
   }
   assert.equal(parseConfigFragment(s.busyboxFragment).get('CONFIG_STATIC'), 'y');
   assert.match(s.init, /^#!\/bin\/sh\n/);
-  assert.deepEqual(testPrograms(s.tests), ['float', 'forkexec', 'integer', 'pipes', 'signals', 'timers']);
+  assert.deepEqual(testPrograms(s.tests), ['cpubench', 'float', 'forkexec', 'integer', 'pipes', 'signals', 'timers']);
 });
 
 test('parseConfigFragment: values, "is not set", and one-line errors for mistakes', () => {
