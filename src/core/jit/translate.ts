@@ -33,9 +33,8 @@ import { CALLED, Locals, TransEmit, at, lit, type InsnSite } from './emit.js';
 /** A translated region: the interpreter's contract (see above). */
 export type RegionFn = (c: Cpu, budget: number) => number;
 
-/** Instructions in a region at most (bounds the time V8 takes to compile it), and entries of its code. */
+/** Instructions in a region at most (bounds the time V8 takes to compile it). */
 export const MAX_REGION_INSNS = 256;
-export const MAX_ENTRIES = 8;
 
 interface Block {
   /** Word offset in the page of its first instruction, and its length. */
@@ -106,7 +105,8 @@ export class Translator {
    */
   translate(c: Cpu, page: CodePage, entry: number, base: number): RegionFn {
     const t0 = performance.now();
-    const { src, instructions } = this.generate(c, page, entry, ((base + entry * 4) >>> 0).toString(16));
+    const blocks = this.findBlocks(c, page, entry);
+    const src = this.generate(page, blocks, ((base + entry * 4) >>> 0).toString(16));
     const helpers = this.helpers;
     let fn: RegionFn;
     try {
@@ -117,7 +117,7 @@ export class Translator {
     this.onTranslate?.((base + entry * 4) | 0, src);
     const s = this.stats;
     s.regions++;
-    s.instructions += instructions;
+    for (const b of blocks) s.instructions += b.len;
     s.sourceBytes += src.length;
     s.translateMs += performance.now() - t0;
     return fn;
@@ -138,11 +138,11 @@ export class Translator {
   }
 
   /** The blocks of the region: the entry's, then those after it that direct branches and fall-through reach. */
-  private findBlocks(c: Cpu, page: CodePage, entry: number, limit: number): Block[] {
+  private findBlocks(c: Cpu, page: CodePage, entry: number): Block[] {
     const ids = page.ids, words = page.words, defs = this.dec.defById;
     const starts = new Set<number>([entry]);
     const work = [entry];
-    let budget = limit;
+    let budget = MAX_REGION_INSNS;
     const add = (o: number): void => {
       if (o > entry && o < 1024 && ids[o] !== 0 && !starts.has(o)) {
         starts.add(o);
@@ -174,11 +174,11 @@ export class Translator {
     const sorted = [...starts].sort((a, b) => a - b);
     const blocks: Block[] = [];
     let total = 0;
-    for (let i = 0; i < sorted.length && total < limit; i++) {
+    for (let i = 0; i < sorted.length && total < MAX_REGION_INSNS; i++) {
       const start = sorted[i];
       const next = i + 1 < sorted.length ? sorted[i + 1] : 1024;
       let o = start;
-      while (o < next && ids[o] !== 0 && total < limit) {
+      while (o < next && ids[o] !== 0 && total < MAX_REGION_INSNS) {
         total++;
         if (endsBlock(defs[ids[o++]])) break;
       }
@@ -187,34 +187,19 @@ export class Translator {
     return blocks;
   }
 
-  /**
-   * The function's source. Its code starts with the entry's structured code
-   * (see structure()); a branch that this cannot structure (into the middle
-   * of a loop from beyond it, say) to code of the page that has run is made
-   * an entry of its own, with its own structured code from there, and the
-   * branch becomes `$s = ...; continue $top` to the `switch` over the
-   * entries at the top: guest registers stay in locals across it. Up to
-   * MAX_ENTRIES entries and MAX_REGION_INSNS instructions in all.
-   */
-  private generate(c: Cpu, page: CodePage, entry: number, name: string): { src: string; instructions: number } {
-    const entries = [entry];
-    for (;;) {
-      const wanted: number[] = [];
-      const r = this.generateWith(c, page, entries, name, wanted);
-      const more = [...new Set(wanted)].filter((o) => !entries.includes(o));
-      if (more.length === 0 || entries.length >= MAX_ENTRIES || r.instructions >= MAX_REGION_INSNS) return r;
-      entries.push(...more.slice(0, MAX_ENTRIES - entries.length));
-    }
-  }
-
-  private generateWith(c: Cpu, page: CodePage, entries: number[], name: string, wanted: number[]): { src: string; instructions: number } {
+  private generate(page: CodePage, blocks: Block[], name: string): string {
     this.helpers = [];
     this.helperIndex = new Map();
     const locals = new Locals();
     const x = new TransEmit(locals);
     const defs = this.dec.defById, ids = page.ids, words = page.words;
-    const entryIndex = new Map(entries.map((o, i) => [o, i]));
-    const multi = entries.length > 1;
+    const index = new Map<number, number>();
+    blocks.forEach((b, i) => index.set(b.start, i));
+    const shape = structure(blocks, (i) => {
+      const b = blocks[i], o = b.start + b.len - 1, d = defs[ids[o]];
+      const t = d !== undefined && fieldValue('aa', words[o]) === 0 ? directTarget(d, words[o], o * 4) : null;
+      return t !== null && t >= 0 && t < 4096 ? index.get(t >> 2) : undefined;
+    });
 
     // The ways out: $x is set to one and the epilogue does the rest, so that
     // leaving needs no operation V8 would want type feedback for (a cold
@@ -235,83 +220,59 @@ export class Translator {
       return `{ $x = ${k}; break $out; }`;
     };
 
-    let instructions = 0;
-    const bodies: string[] = [];
-    for (const e of entries) {
-      const budgetLeft = Math.max(1, MAX_REGION_INSNS - instructions);
-      const blocks = this.findBlocks(c, page, e, budgetLeft);
-      for (const b of blocks) instructions += b.len;
-      const index = new Map<number, number>();
-      blocks.forEach((b, i) => index.set(b.start, i));
-      const shape = structure(blocks, (i) => {
-        const b = blocks[i], o = b.start + b.len - 1, d = defs[ids[o]];
-        const t = d !== undefined && fieldValue('aa', words[o]) === 0 ? directTarget(d, words[o], o * 4) : null;
-        return t !== null && t >= 0 && t < 4096 ? index.get(t >> 2) : undefined;
-      });
-      const code: string[] = [];
-      for (let bi = 0; bi < blocks.length; bi++) {
-        const b = blocks[bi];
-        let out = `if ($n + ${b.len} > $budget) ${exit(1, b.start * 4, 0)} $n += ${b.len};\n`;
-        for (let k = 0; k < b.len; k++) {
-          const o = b.start + k;
-          const w = words[o];
-          const d = defs[ids[o]];
-          const back = b.len - 1 - k;
-          const site: InsnSite = {
-            off: o * 4, w, fields: d?.fields ?? [], gprs: d === undefined ? [] : gprsOf(d, w),
-            before: exit(1, o * 4, back + 1),
-            after: exit(0, 0, back),
-            next: exit(1, o * 4 + 4, back),
-            goto: (to) => {
-              const j = back === 0 && to >= 0 && to < 4096 ? index.get(to >> 2) : undefined;
-              if (j !== undefined && shape.loopAt.has(j) && j <= bi) return `continue $l${j};`;
-              // To the next block, which follows this one: just go on.
-              if (j === bi + 1 && b.start + b.len === blocks[j].start) return '';
-              if (j !== undefined && shape.blockAt.has(j) && j > bi) return `break $b${j};`;
-              // Another entry of the function, or code of the page that has run: make it one.
-              if (back === 0 && to >= 0 && to < 4096 && (to & 3) === 0) {
-                const t = entryIndex.get(to >> 2);
-                if (t !== undefined) return `{ $s = ${t}; continue $top; }`;
-                if (ids[to >> 2] !== 0) wanted.push(to >> 2);
-              }
-              return exit(1, to, back);
-            },
-            gotoAbsolute: (target) => exit(2, target, back),
-          };
-          x.begin(site);
-          if (d !== undefined && d.sem !== null) {
-            let body = d.sem(x);
-            if (/\bw\b/.test(body)) body = `const w = ${lit(w)}; ${body}`;
-            out += `{ ${body} }\n`;
-            if (body.includes(CALLED)) out += `if (c.sliceEnd === 0) ${site.next}\n`;
-          } else if (d === undefined) {
-            // Not an instruction: the interpreter raises the interrupt.
-            out += `${site.before}\n`;
-          } else {
-            // A helper.
-            const gprs = gprsOf(d, w);
-            const next = at(o * 4 + 4);
-            out += `${locals.writeBack(gprs, d.specials)} c.pc = ${at(o * 4)}; c.nip = ${next}; ${this.helperName(d.exec)}(c, ${lit(w)}); ${locals.reload(gprs, d.specials)}\n` +
-              `if (c.abort || c.sliceEnd === 0 || c.nip !== ${next}) ${site.after}\n`;
-          }
+    const code: string[] = [];
+    for (let bi = 0; bi < blocks.length; bi++) {
+      const b = blocks[bi];
+      let out = `if ($n + ${b.len} > $budget) ${exit(1, b.start * 4, 0)} $n += ${b.len};\n`;
+      for (let k = 0; k < b.len; k++) {
+        const o = b.start + k;
+        const w = words[o];
+        const d = defs[ids[o]];
+        const back = b.len - 1 - k;
+        const site: InsnSite = {
+          off: o * 4, w, fields: d?.fields ?? [], gprs: d === undefined ? [] : gprsOf(d, w),
+          before: exit(1, o * 4, back + 1),
+          after: exit(0, 0, back),
+          next: exit(1, o * 4 + 4, back),
+          goto: (to) => {
+            const j = back === 0 && to >= 0 && to < 4096 ? index.get(to >> 2) : undefined;
+            if (j !== undefined && shape.loopAt.has(j) && j <= bi) return `continue $l${j};`;
+            // To the next block, which follows this one: just go on.
+            if (j === bi + 1 && b.start + b.len === blocks[j].start) return '';
+            if (j !== undefined && shape.blockAt.has(j) && j > bi) return `break $b${j};`;
+            return exit(1, to, back);
+          },
+          gotoAbsolute: (target) => exit(2, target, back),
+        };
+        x.begin(site);
+        if (d !== undefined && d.sem !== null) {
+          let body = d.sem(x);
+          if (/\bw\b/.test(body)) body = `const w = ${lit(w)}; ${body}`;
+          out += `{ ${body} }\n`;
+          if (body.includes(CALLED)) out += `if (c.sliceEnd === 0) ${site.next}\n`;
+        } else if (d === undefined) {
+          // Not an instruction: the interpreter raises the interrupt.
+          out += `${site.before}\n`;
+        } else {
+          // A helper.
+          const gprs = gprsOf(d, w);
+          const next = at(o * 4 + 4);
+          out += `${locals.writeBack(gprs, d.specials)} c.pc = ${at(o * 4)}; c.nip = ${next}; ${this.helperName(d.exec)}(c, ${lit(w)}); ${locals.reload(gprs, d.specials)}\n` +
+            `if (c.abort || c.sliceEnd === 0 || c.nip !== ${next}) ${site.after}\n`;
         }
-        // The end of the block: on to the next block if it follows in sequence, or out.
-        const after = b.start + b.len;
-        if (!(bi + 1 < blocks.length && blocks[bi + 1].start === after)) out += `${exit(1, after * 4, 0)}\n`;
-        code.push(out);
       }
-      bodies.push(shape.emit(code));
+      // The end of the block: on to the next block if it follows in sequence, or out.
+      const after = b.start + b.len;
+      if (!(bi + 1 < blocks.length && blocks[bi + 1].start === after)) out += `${exit(1, after * 4, 0)}\n`;
+      code.push(out);
     }
-    const body = multi
-      ? `$top: for (;;) {\nswitch ($s) {\n${bodies.map((b, i) => `case ${i}: {\n${b}}\n`).join('')}}\nbreak;\n}\n`
-      : bodies[0];
+    const body = shape.emit(code);
     // Helper calls are `$hN(...)`, the exit table $xk/$xv/$xb: constants of the function.
     const binds = this.helpers.map((_, i) => `const $h${i} = $h[${i}];`).join(' ') +
       `\nconst $xk = [${exitKind.join(',')}], $xv = [${exitValue.join(',')}], $xb = [${exitBack.join(',')}];`;
-    const src = locals.finish(`${binds}\nreturn function region_${name}(c, $budget) {\n/*$decl*/let $n = 0, $x = 0${multi ? ', $s = 0' : ''};\n` +
+    return locals.finish(`${binds}\nreturn function region_${name}(c, $budget) {\n/*$decl*/let $n = 0, $x = 0;\n` +
       `$out: {\n${body}}\n${locals.writeBack()}\n` +
       'const $k = $xk[$x];\nif ($k !== 0) c.nip = ($k === 1 ? ($base + $xv[$x]) | 0 : $xv[$x]);\nreturn $n - $xb[$x];\n};');
-    return { src, instructions };
   }
 }
 
