@@ -54,22 +54,39 @@ function timeQemu(path: string): number {
 export interface LcgResult {
   insns: number;
   tkvmSeconds: number;
+  /** The median of the runs. */
   tkvmMips: number;
+  tkvmRuns: number[];
   qemuSeconds?: number;
   qemuMips?: number;
+  qemuRuns: number[];
 }
 
-export async function benchLcg(trips = 20_000_000, progress: Progress = () => {}): Promise<LcgResult> {
+const median = (v: number[]): number => {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * MIPS from the difference between a long and a short run (which cancels
+ * start-up), `runs` times for tkvm and QEMU alike; the medians count.
+ */
+export async function benchLcg(trips = 20_000_000, progress: Progress = () => {}, runs = 3): Promise<LcgResult> {
   const elf = new Uint8Array(readFileSync(join(ROOT, 'guests/bin/bench-lcg.elf')));
   const small = Math.max(1, Math.floor(trips / 10));
   const bigElf = patchTrips(elf, trips), smallElf = patchTrips(elf, small);
   const insns = trips * INSNS_PER_TRIP + SETUP_INSNS;
   const dInsns = (trips - small) * INSNS_PER_TRIP;
 
-  progress(`tkvm: ${trips} loop trips, then ${small}`);
-  const tBig = await timeTkvmElf(bigElf);
-  const tSmall = await timeTkvmElf(smallElf);
-  const res: LcgResult = { insns, tkvmSeconds: tBig, tkvmMips: dInsns / (tBig - tSmall) / 1e6 };
+  const tkvmRuns: number[] = [];
+  let tBig = 0;
+  for (let r = 0; r < runs; r++) {
+    progress(`tkvm run ${r + 1}/${runs}: ${trips} loop trips, then ${small}`);
+    tBig = await timeTkvmElf(bigElf);
+    const tSmall = await timeTkvmElf(smallElf);
+    tkvmRuns.push(dInsns / (tBig - tSmall) / 1e6);
+  }
+  const res: LcgResult = { insns, tkvmSeconds: tBig, tkvmMips: median(tkvmRuns), tkvmRuns, qemuRuns: [] };
   progress(`tkvm: ${res.tkvmMips.toFixed(0)} MIPS`);
   if (haveQemu()) {
     const dir = mkdtempSync(join(tmpdir(), 'tkvm-bench-'));
@@ -78,10 +95,13 @@ export async function benchLcg(trips = 20_000_000, progress: Progress = () => {}
     const qTrips = trips * 10, qSmallTrips = small;
     writeFileSync(qBig, patchTrips(elf, qTrips));
     writeFileSync(qSmall, patchTrips(elf, qSmallTrips));
-    progress(`QEMU: ${qTrips} loop trips, then ${qSmallTrips}`);
-    const a = timeQemu(qBig), b = timeQemu(qSmall);
-    res.qemuSeconds = a;
-    res.qemuMips = ((qTrips - qSmallTrips) * INSNS_PER_TRIP) / (a - b) / 1e6;
+    for (let r = 0; r < runs; r++) {
+      progress(`QEMU run ${r + 1}/${runs}: ${qTrips} loop trips, then ${qSmallTrips}`);
+      const a = timeQemu(qBig), b = timeQemu(qSmall);
+      res.qemuSeconds = a;
+      res.qemuRuns.push(((qTrips - qSmallTrips) * INSNS_PER_TRIP) / (a - b) / 1e6);
+    }
+    res.qemuMips = median(res.qemuRuns);
     progress(`QEMU: ${res.qemuMips.toFixed(0)} MIPS`);
   }
   return res;

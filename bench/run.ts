@@ -38,17 +38,17 @@ interface Outcome {
 type Bench = (o: { quick: boolean; runs: number; progress: Progress }) => Promise<Outcome>;
 
 const BENCHES: Record<string, Bench> = {
-  async lcg({ quick, progress }) {
-    const r = await benchLcg(quick ? 2_000_000 : 20_000_000, progress);
+  async lcg({ quick, runs, progress }) {
+    const r = await benchLcg(quick ? 2_000_000 : 20_000_000, progress, runs);
     let s = `guest instructions        ${r.insns}\n`;
-    s += `tkvm  MIPS                ${fmt(r.tkvmMips)}   (total ${fmt(r.tkvmSeconds, 3)} s)\n`;
-    s += `QEMU  MIPS                ${fmt(r.qemuMips)}   (total ${fmt(r.qemuSeconds, 3)} s for 10x the loop)\n`;
+    s += `tkvm  MIPS                ${fmt(r.tkvmMips)}   (median of [${r.tkvmRuns.map((x) => x.toFixed(0)).join(', ')}])\n`;
+    s += `QEMU  MIPS                ${fmt(r.qemuMips)}   (median of [${r.qemuRuns.map((x) => x.toFixed(0)).join(', ')}]; 10x the loop)\n`;
     if (r.qemuMips !== undefined) s += `tkvm / QEMU               ${(r.tkvmMips / r.qemuMips).toFixed(3)}\n`;
     return {
       text: s, detail: r,
       workload: workload({
         id: 'lcg', title: 'Bare-metal integer loop (guests/bin/bench-lcg.elf): guest MIPS', unit: 'MIPS',
-        tkvm: r.tkvmMips, qemu: r.qemuMips ?? null, tkvmRuns: [r.tkvmMips], qemuRuns: r.qemuMips === undefined ? [] : [r.qemuMips],
+        tkvm: r.tkvmMips, qemu: r.qemuMips ?? null, tkvmRuns: r.tkvmRuns, qemuRuns: r.qemuRuns,
       }),
     };
   },
