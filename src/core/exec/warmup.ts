@@ -177,7 +177,33 @@ export function warmUp(dec: Decoder): void {
     c.pc = CODE;
     c.runSlicePages(2);
   }
+
+  // The dispatcher's ways through translated code: several translated
+  // regions called from its one call site (so V8 does not inline the first
+  // one it sees and throw the dispatcher's optimized code away at the
+  // second, a "wrong call target"), a region that declines (the slice too
+  // short for its block), a return into the interpreter.
+  c.reset();
+  mapScratch(c);
+  setRegisters(c, 0, 0);
+  c.jitThreshold = 0;
+  for (let k = 0; k < REGIONS; k++) {
+    const at = CODE + 0x1000 + k * 0x100;
+    dv.setInt32(at, 0x38630001); // addi r3,r3,1
+    dv.setInt32(at + 4, 0x38840001); // addi r4,r4,1
+    dv.setInt32(at + 8, 0x4bfffff8); // b .-8
+  }
+  for (let rep = 0; rep < 20; rep++) {
+    for (let k = 0; k < REGIONS; k++) {
+      c.pc = CODE + 0x1000 + k * 0x100;
+      c.runSlicePages(rep % 4 === 3 ? 2 : 64);
+    }
+  }
+  c.jitThreshold = Infinity;
 }
+
+/** Distinct translated regions the warm-up's dispatcher calls. */
+const REGIONS = 6;
 
 /** Entries into the interpreter (16 branches each) after which V8 has allocated its feedback vector. */
 const INTERPRETER_FEEDBACK_RUNS = 200;
