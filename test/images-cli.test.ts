@@ -31,6 +31,9 @@ test('cacheDir: option, then $TKVM_CACHE_DIR, then .cache/images in the reposito
   assert.equal(cacheDir('/a', { TKVM_CACHE_DIR: '/b' }), '/a');
   assert.equal(cacheDir(undefined, { TKVM_CACHE_DIR: '/b' }), '/b');
   assert.equal(cacheDir(undefined, {}), join(REPO_ROOT, '.cache', 'images'));
+  // An installed package keeps its images in the user's cache, not in node_modules.
+  assert.equal(cacheDir(undefined, { HOME: '/home/u' }, '/p/node_modules/tkvm'), '/home/u/.cache/tkvm/images');
+  assert.equal(cacheDir(undefined, { HOME: '/home/u', XDG_CACHE_HOME: '/x' }, '/p/node_modules/tkvm'), '/x/tkvm/images');
 });
 
 function tkvm(args: string[], env: NodeJS.ProcessEnv = process.env): { status: number | null; stdout: string; stderr: string } {

@@ -1,6 +1,7 @@
 // Where the image builder finds its inputs and keeps its cache.
 
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,10 +25,15 @@ export const IMAGES_SRC = join(REPO_ROOT, 'images');
 
 /**
  * The cache: --cache-dir, else $TKVM_CACHE_DIR, else .cache/images in the
- * repository (git-ignored).
+ * repository (git-ignored); for an installed package (in a node_modules
+ * directory, which npm may replace at any time) the user's cache directory,
+ * $XDG_CACHE_HOME/tkvm/images or ~/.cache/tkvm/images.
  */
-export function cacheDir(option?: string, env: NodeJS.ProcessEnv = process.env): string {
+export function cacheDir(option?: string, env: NodeJS.ProcessEnv = process.env, root = REPO_ROOT): string {
   if (option) return resolve(option);
   if (env.TKVM_CACHE_DIR) return resolve(env.TKVM_CACHE_DIR);
-  return join(REPO_ROOT, '.cache', 'images');
+  if (root.split(/[\\/]/).includes('node_modules')) {
+    return join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'tkvm', 'images');
+  }
+  return join(root, '.cache', 'images');
 }
