@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { Cpu } from '../src/core/cpu.js';
+import { Cpu, JIT_NEVER } from '../src/core/cpu.js';
 import { InstructionClock } from '../src/core/clock.js';
 import { allInsns, e500mcDecoder } from '../src/core/isa/index.js';
 import type { InsnDef } from '../src/core/isa/decode.js';
@@ -51,7 +51,7 @@ function machine(s: Setup, mode: Mode): { c: Cpu; buf: ArrayBuffer } {
   const buf = new ArrayBuffer(RAM);
   mem.replace([new RamSlot(0, 0, RAM, buf, 0, false, false)]);
   const c = new Cpu(e500mcDecoder(), mem, new InstructionClock(400e6, 0.4));
-  c.jitThreshold = mode === 'jit' ? 0 : Infinity;
+  c.jitThreshold = mode === 'jit' ? 0 : JIT_NEVER;
   // TLB1 entry 0: 1 MiB at 0, supervisor and user RWX.
   c.tlb.write(512, 0xc0000000 | (5 << 8), 0, 0x3f, 0, 0);
   for (let k = 0; k < 8; k++) {

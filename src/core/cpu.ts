@@ -69,6 +69,11 @@ export const DEFAULT_SLICE = 65536;
  * interpreter; only code that runs a great deal repays that (docs/jit.md).
  */
 export const DEFAULT_JIT_THRESHOLD = 200_000;
+/**
+ * jitThreshold meaning "never translate": an int32 like every other value
+ * (Infinity made V8 compare the interpreter's heat as doubles).
+ */
+export const JIT_NEVER = 0x7fffffff;
 
 export class Cpu {
   // ---- user-level state ----
@@ -151,7 +156,7 @@ export class Cpu {
   readonly mem: PhysMemory;
   /** The page interpreter generated from the decoder's table. */
   readonly interpret: PageInterpreter;
-  /** The translator (src/core/jit) and when it translates: instructions run from an entry before it does (Infinity: never). */
+  /** The translator (src/core/jit) and when it translates: instructions run from an entry before it does (JIT_NEVER: never). */
   readonly translator: Translator;
   jitThreshold = DEFAULT_JIT_THRESHOLD;
 
@@ -504,7 +509,7 @@ export class Cpu {
       const o = (pc >>> 2) & 1023;
       const regions = page.regions;
       let fn = regions !== null ? regions[o] : null;
-      if (fn === null && page.heat[o] >= this.jitThreshold) fn = this.translateAt(page, o, pc & -4096);
+      if (fn === null && page.heat[o] >= this.jitThreshold && this.jitThreshold !== JIT_NEVER) fn = this.translateAt(page, o, pc & -4096);
       if (fn !== null) {
         const k = fn(this, this.sliceEnd - i);
         if (k !== 0) {

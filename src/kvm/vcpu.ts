@@ -2,7 +2,7 @@
 // that calls run(); other threads reach it only through the shared run
 // structure (kick, interrupt inputs; see run.ts).
 
-import { CoreExit, type Cpu } from '../core/cpu.js';
+import { CoreExit, JIT_NEVER, type Cpu } from '../core/cpu.js';
 import { InstructionClock } from '../core/clock.js';
 import { WATCH_READ_STATUS, WATCH_WRITE_STATUS } from '../core/mem.js';
 import { Access, WALK_DENIED, WALK_MISS } from '../core/mmu/tcache.js';
@@ -310,7 +310,7 @@ export class Vcpu {
       case Cap.TKVM_JIT:
         only(1);
         if (a[0] > 0x7fffffff) fail('EINVAL', 'TKVM_CAP_JIT: args[0] (instructions before translation, 0: never) must be below 2^31');
-        c.jitThreshold = a[0] === 0 ? Infinity : a[0] - 1;
+        c.jitThreshold = a[0] === 0 ? JIT_NEVER : a[0] - 1;
         return;
       case Cap.PPC_BOOKE_WATCHDOG:
         only(0);
@@ -675,7 +675,7 @@ export class Vcpu {
     this.alive();
     const c = this.core, s = c.translator.stats, t = c.jitThreshold;
     return {
-      threshold: t === Infinity ? 0 : t + 1, regions: s.regions, instructions: s.instructions, sourceBytes: s.sourceBytes,
+      threshold: t === JIT_NEVER ? 0 : t + 1, regions: s.regions, instructions: s.instructions, sourceBytes: s.sourceBytes,
       translateMs: s.translateMs, declined: s.declined, invalidations: c.mem.slots.reduce((n, slot) => n + slot.invalidations, 0),
       failures: s.failures, lastFailure: s.lastFailure,
     };

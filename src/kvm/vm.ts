@@ -3,7 +3,7 @@
 
 import { warmUp } from '../core/exec/warmup.js';
 import { moduleParams } from './params.js';
-import { Cpu } from '../core/cpu.js';
+import { Cpu, JIT_NEVER } from '../core/cpu.js';
 import { WallClock } from '../core/clock.js';
 import { e500mcDecoder } from '../core/isa/index.js';
 import { PAGE_SIZE, PhysMemory, RamSlot } from '../core/physmem.js';
@@ -200,7 +200,7 @@ export class Vm implements VcpuHost {
     // V8 learns the interpreter's types before guest code runs (once per process).
     warmUp(e500mcDecoder());
     const core = new Cpu(e500mcDecoder(), this.mem, this.clock, id);
-    core.jitThreshold = moduleParams.jitThreshold === 0 ? Infinity : moduleParams.jitThreshold - 1;
+    core.jitThreshold = moduleParams.jitThreshold === 0 ? JIT_NEVER : moduleParams.jitThreshold - 1;
     const vcpu = new Vcpu(id, core, new SharedArrayBuffer(RUN_SIZE), this);
     this.vcpus.push(vcpu);
     return vcpu;

@@ -106,7 +106,8 @@ function generate(dec: Decoder): PageInterpreter {
     // site V8 has no type feedback for deoptimizes the interpreter when first
     // used, and it took 43 optimizations of 100-250 ms in a Linux boot).
     'run: for (;;) {\n' +
-    'let id = ids[o];\nif (id === 0) id = decodeInto(c, page, o);\n' +
+    // `| 0`: the id stays an int32 for the switch (a call's result is any value to V8).
+    'let id = ids[o];\nif (id === 0) id = decodeInto(c, page, o) | 0;\n' +
     'const w = words[o];\nn++;\n' +
     `switch (id) {\n${cases}}\n` +
     'if (c.sliceEnd === 0) break;\n' +

@@ -22,7 +22,7 @@
 // will hold physical addresses or time-base values get such values here,
 // before any code is optimized.
 
-import { CoreExit, Cpu } from '../cpu.js';
+import { CoreExit, Cpu, JIT_NEVER } from '../cpu.js';
 import { InstructionClock } from '../clock.js';
 import type { Decoder, InsnDef } from '../isa/decode.js';
 import { PhysMemory, RamSlot } from '../physmem.js';
@@ -111,7 +111,7 @@ export function warmUp(dec: Decoder): void {
   const dv = new DataView(buf);
   const c = new Cpu(dec, mem, new InstructionClock(400e6, 0.4));
   // The interpreter is what is warmed here; the translator makes its own code.
-  c.jitThreshold = Infinity;
+  c.jitThreshold = JIT_NEVER;
   const defs = dec.defById.filter((d): d is InsnDef => d !== undefined);
   const words = [0x00000000, ...defs.map(encode)];
   // Every path of the instructions the interpreter calls (and may inline)
@@ -199,7 +199,7 @@ export function warmUp(dec: Decoder): void {
       c.runSlicePages(rep % 4 === 3 ? 2 : 64);
     }
   }
-  c.jitThreshold = Infinity;
+  c.jitThreshold = JIT_NEVER;
 }
 
 /** Distinct translated regions the warm-up's dispatcher calls. */
