@@ -470,9 +470,12 @@ export class Cpu {
     const tc = this.tc;
     const xTag = tc.xTag, xCode = tc.xCode;
     const interpret = this.interpret;
+    const stats = this.translator.stats;
     let pc = this.pc;
     let i = 0;
     this.sliceEnd = n;
+    // Whether the last entry ran translated code (statistics: region to region).
+    let fromRegion = false;
     // The page the last entry was in: within a slice a virtual page keeps
     // its translation (whatever could change it ends the slice).
     let lastBase = 1, lastPage: CodePage | undefined;
@@ -497,6 +500,7 @@ export class Cpu {
           continue;
         }
         // Not executable from the cache (little-endian page, MMIO): one instruction at a time.
+        fromRegion = false;
         const before = this.icount, end = this.sliceEnd;
         this.runSlice(1);
         i += this.icount - before;
@@ -513,12 +517,17 @@ export class Cpu {
       if (fn !== null) {
         const k = fn(this, this.sliceEnd - i);
         if (k !== 0) {
+          stats.runs++;
+          stats.ran += k;
+          if (fromRegion) stats.chained++;
+          fromRegion = true;
           i += k;
           pc = this.nip;
           continue;
         }
-        this.translator.stats.declined++;
+        stats.declined++;
       }
+      fromRegion = false;
       const k = interpret(this, page, this.sliceEnd - i);
       i += k;
       pc = this.nip;

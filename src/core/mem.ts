@@ -213,6 +213,7 @@ function mmioExit(c: Cpu, pa: number, size: number, isWrite: boolean): void {
 }
 
 function loadSlow(c: Cpu, ea: number, size: number): number {
+  c.tc.loadMisses++;
   if (!readBytes(c, ea, size)) return 0;
   const le = (c.tc.lastWimge & MAS.WIMGE_E) !== 0;
   switch (size) {
@@ -223,6 +224,7 @@ function loadSlow(c: Cpu, ea: number, size: number): number {
 }
 
 function loadSlow64(c: Cpu, ea: number, out: Int32Array): void {
+  c.tc.loadMisses++;
   if (!readBytes(c, ea, 8)) {
     out[0] = out[1] = 0;
     return;
@@ -238,6 +240,7 @@ function loadSlow64(c: Cpu, ea: number, out: Int32Array): void {
 
 function storeSlow(c: Cpu, ea: number, size: number, v: number, lo: number): void {
   const tc = c.tc;
+  tc.storeMisses++;
   if (tc.disabled && watchHit(c, ea, size, true)) return;
   if (tc.memGeneration !== c.mem.generation) tc.flush();
   const crosses = ((ea & 0xfff) + size) > 0x1000;

@@ -82,6 +82,24 @@ export interface JitStats {
   /** Translations that failed (a tkvm bug: that code is interpreted instead), and the last failure's message. */
   failures: number;
   lastFailure: string;
+  /** Instructions the vCPU has run (TKVM_ICOUNT), and how many of them ran in translated code. */
+  icount: number;
+  translatedInstructions: number;
+  /** Entries into translated code that ran, and those that came straight from other translated code (through the dispatcher: no chaining). */
+  regionRuns: number;
+  regionToRegion: number;
+  /** Translated code left before a load or store that the translation cache did not serve (the interpreter runs it). */
+  regionMissExits: number;
+  /**
+   * The translation cache (effective page to guest memory, per access kind
+   * and translation context): accesses it did not serve (a miss, MMIO, an
+   * access crossing a page, a store to a page with code), entries into a code
+   * page it did not serve, and flushes (context switches, TLB changes).
+   */
+  tlbCacheLoadMisses: number;
+  tlbCacheStoreMisses: number;
+  tlbCacheFetchMisses: number;
+  tlbCacheFlushes: number;
 }
 
 export class Vcpu {
@@ -678,6 +696,9 @@ export class Vcpu {
       threshold: t === JIT_NEVER ? 0 : t + 1, regions: s.regions, instructions: s.instructions, sourceBytes: s.sourceBytes,
       translateMs: s.translateMs, declined: s.declined, invalidations: c.mem.slots.reduce((n, slot) => n + slot.invalidations, 0),
       failures: s.failures, lastFailure: s.lastFailure,
+      icount: c.icount, translatedInstructions: s.ran, regionRuns: s.runs, regionToRegion: s.chained,
+      regionMissExits: c.tc.regionMissExits, tlbCacheLoadMisses: c.tc.loadMisses, tlbCacheStoreMisses: c.tc.storeMisses,
+      tlbCacheFetchMisses: c.tc.fetchMisses, tlbCacheFlushes: c.tc.flushes,
     };
   }
 

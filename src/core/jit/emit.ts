@@ -30,6 +30,8 @@ export interface InsnSite {
    * has none of its own.
    */
   before: string;
+  /** The same for a load or store the translation cache does not serve (counted apart). */
+  miss: string;
   /** Statement that leaves the function after it, with `c.nip` set (by the core, or by the code). */
   after: string;
   /** Statement that leaves the function after it, to the next instruction. */
@@ -193,21 +195,21 @@ export class TransEmit implements Emit {
     const [get, size] = LOAD_GET[kind];
     const inPage = size === 1 ? '' : ` && ($a & 4095) <= ${4096 - size}`;
     return `let ${dst}; { const $a = ${ea}, $i = ($a >>> 12) & ${TC_MASK};
-      if ($rTag[$i] === (($a & -4096) | $dctx)${inPage}) ${dst} = $rView[$i].${get}($rOff[$i] + ($a & 4095)); else ${this.site.before} }`;
+      if ($rTag[$i] === (($a & -4096) | $dctx)${inPage}) ${dst} = $rView[$i].${get}($rOff[$i] + ($a & 4095)); else ${this.site.miss} }`;
   }
   store(kind: StoreKind, ea: string, v: string): string {
     const [set, size] = STORE_SET[kind];
     const inPage = size === 1 ? '' : ` && ($a & 4095) <= ${4096 - size}`;
     return `{ const $a = ${ea}, $i = ($a >>> 12) & ${TC_MASK};
-      if ($wTag[$i] === (($a & -4096) | $dctx)${inPage}) $wView[$i].${set}($wOff[$i] + ($a & 4095), ${v}); else ${this.site.before} }`;
+      if ($wTag[$i] === (($a & -4096) | $dctx)${inPage}) $wView[$i].${set}($wOff[$i] + ($a & 4095), ${v}); else ${this.site.miss} }`;
   }
   load64(hi: string, lo: string, ea: string): string {
     return `let ${hi}, ${lo}; { const $a = ${ea}, $i = ($a >>> 12) & ${TC_MASK};
-      if ($rTag[$i] === (($a & -4096) | $dctx) && ($a & 4095) <= 4088) { const $o = $rOff[$i] + ($a & 4095), $d = $rView[$i]; ${hi} = $d.getInt32($o); ${lo} = $d.getInt32($o + 4); } else ${this.site.before} }`;
+      if ($rTag[$i] === (($a & -4096) | $dctx) && ($a & 4095) <= 4088) { const $o = $rOff[$i] + ($a & 4095), $d = $rView[$i]; ${hi} = $d.getInt32($o); ${lo} = $d.getInt32($o + 4); } else ${this.site.miss} }`;
   }
   store64(ea: string, hi: string, lo: string): string {
     return `{ const $a = ${ea}, $i = ($a >>> 12) & ${TC_MASK};
-      if ($wTag[$i] === (($a & -4096) | $dctx) && ($a & 4095) <= 4088) { const $o = $wOff[$i] + ($a & 4095), $d = $wView[$i]; $d.setInt32($o, ${hi}); $d.setInt32($o + 4, ${lo}); } else ${this.site.before} }`;
+      if ($wTag[$i] === (($a & -4096) | $dctx) && ($a & 4095) <= 4088) { const $o = $wOff[$i] + ($a & 4095), $d = $wView[$i]; $d.setInt32($o, ${hi}); $d.setInt32($o + 4, ${lo}); } else ${this.site.miss} }`;
   }
   // Interrupts too: the semantics raise before they change anything (sem.ts).
   raise(_code: string): string {

@@ -52,6 +52,9 @@ export class JitStats {
   /** Region entries that ran, and that returned at once (not enough budget). */
   runs = 0;
   declined = 0;
+  /** Instructions run in translated code (the last of a run may have faulted), and runs that came straight after another region's. */
+  ran = 0;
+  chained = 0;
   /** Translations that failed (translator bugs; the code is interpreted), and the last one's message. */
   failures = 0;
   lastFailure = '';
@@ -205,16 +208,18 @@ export class Translator {
     // leaving needs no operation V8 would want type feedback for (a cold
     // path without feedback deoptimizes the whole function when first taken).
     // kind 0: c.nip is set already; 1: $base + v; 2: the absolute address v.
-    const exitKind: number[] = [], exitValue: number[] = [], exitBack: number[] = [];
+    // miss: 1 for the ways out before a load or store the translation cache did not serve (counted).
+    const exitKind: number[] = [], exitValue: number[] = [], exitBack: number[] = [], exitMiss: number[] = [];
     const exitIndex = new Map<string, number>();
-    const exit = (kind: number, value: number, back: number): string => {
-      const key = `${kind},${value},${back}`;
+    const exit = (kind: number, value: number, back: number, miss = 0): string => {
+      const key = `${kind},${value},${back},${miss}`;
       let k = exitIndex.get(key);
       if (k === undefined) {
         k = exitKind.length;
         exitKind.push(kind);
         exitValue.push(value);
         exitBack.push(back);
+        exitMiss.push(miss);
         exitIndex.set(key, k);
       }
       return `{ $x = ${k}; break $out; }`;
@@ -232,6 +237,7 @@ export class Translator {
         const site: InsnSite = {
           off: o * 4, w, fields: d?.fields ?? [], gprs: d === undefined ? [] : gprsOf(d, w),
           before: exit(1, o * 4, back + 1),
+          miss: exit(1, o * 4, back + 1, 1),
           after: exit(0, 0, back),
           next: exit(1, o * 4 + 4, back),
           goto: (to) => {
@@ -269,9 +275,11 @@ export class Translator {
     const body = shape.emit(code);
     // Helper calls are `$hN(...)`, the exit table $xk/$xv/$xb: constants of the function.
     const binds = this.helpers.map((_, i) => `const $h${i} = $h[${i}];`).join(' ') +
-      `\nconst $xk = [${exitKind.join(',')}], $xv = [${exitValue.join(',')}], $xb = [${exitBack.join(',')}];`;
+      `\nconst $xk = [${exitKind.join(',')}], $xv = [${exitValue.join(',')}], $xb = [${exitBack.join(',')}], $xm = [${exitMiss.join(',')}];`;
+    // Code with loads or stores has miss exits (counted on the way out).
+    const countMiss = exitMiss.includes(1) ? 'c.tc.regionMissExits += $xm[$x];\n' : '';
     return locals.finish(`${binds}\nreturn function region_${name}(c, $budget) {\n/*$decl*/let $n = 0, $x = 0;\n` +
-      `$out: {\n${body}}\n${locals.writeBack()}\n` +
+      `$out: {\n${body}}\n${locals.writeBack()}\n${countMiss}` +
       'const $k = $xk[$x];\nif ($k !== 0) c.nip = ($k === 1 ? ($base + $xv[$x]) | 0 : $xv[$x]);\nreturn $n - $xb[$x];\n};');
   }
 }

@@ -61,6 +61,19 @@ export class TranslationCache {
   disabled = false;
   memGeneration = -1;
 
+  /**
+   * Accesses the cache did not serve (the slow paths: a tag miss, MMIO, an
+   * access crossing a page, a store to a page with decoded code), and
+   * flushes: counters for `info jit` (TKVM_GET_JIT_STATS), kept in the slow
+   * paths only.
+   */
+  loadMisses = 0;
+  storeMisses = 0;
+  fetchMisses = 0;
+  flushes = 0;
+  /** Translated regions left before a load or store the cache did not serve (counted by the region, jit/translate.ts). */
+  regionMissExits = 0;
+
   /** Outputs of the last successful `walk`. */
   lastWimge = 0;
   lastEntry = -1;
@@ -80,6 +93,7 @@ export class TranslationCache {
   }
 
   flush(): void {
+    this.flushes++;
     this.rTag.fill(-1);
     this.wTag.fill(-1);
     this.xTag.fill(-1);
@@ -219,6 +233,7 @@ export class TranslationCache {
    */
   enterPage(pc: number): CodePage | undefined {
     const c = this.c;
+    this.fetchMisses++;
     if (this.memGeneration !== c.mem.generation) this.flush();
     const pa = this.translate(pc, Access.Fetch);
     if (pa < 0) return undefined;
