@@ -32,20 +32,20 @@ export const branchInsns: InsnDef[] = [
     `const target = ${x.LR} & ~3; ${condition(x)} ${link(x)} if (taken) { ${x.jump('target')} }`, 'lk'),
   X('crnor', 19, 33, 'cbt,cba,cbb', PURE, crLogical('~(a | b)')),
   X('crandc', 19, 129, 'cbt,cba,cbb', PURE, crLogical('a & ~b')),
-  X('crxor', 19, 193, 'cbt,cba,cbb', COMMON | PURE, crLogical('a ^ b')),
+  X('crxor', 19, 193, 'cbt,cba,cbb', PURE, crLogical('a ^ b')),
   X('crnand', 19, 225, 'cbt,cba,cbb', PURE, crLogical('~(a & b)')),
   X('crand', 19, 257, 'cbt,cba,cbb', PURE, crLogical('a & b')),
   X('creqv', 19, 289, 'cbt,cba,cbb', PURE, crLogical('~(a ^ b)')),
   X('crorc', 19, 417, 'cbt,cba,cbb', PURE, crLogical('a | ~b')),
-  X('cror', 19, 449, 'cbt,cba,cbb', COMMON | PURE, crLogical('a | b')),
+  X('cror', 19, 449, 'cbt,cba,cbb', PURE, crLogical('a | b')),
   // BO[2] = 0 (decrement CTR) is an invalid form of bcctr.
-  X('bcctr', 19, 528, 'bo,bi', COMMON | BRANCH | FAULT, (x) => x.if('(bo & 4) === 0', x.raise(`c.raiseProgram(${ESR.PIL})`),
+  X('bcctr', 19, 528, 'bo,bi', BRANCH | FAULT, (x) => x.if('(bo & 4) === 0', x.raise(`c.raiseProgram(${ESR.PIL})`),
     `const target = ${x.CTR} & ~3; ${condition(x)} ${link(x)} if (taken) { ${x.jump('target')} }`), 'lk'),
   // mfcr, or mfocrf (one field; the others read as 0).
-  X('mfcr', 31, 19, 'rt', COMMON | PURE, (x) =>
+  X('mfcr', 31, 19, 'rt', PURE, (x) =>
     `${x.W('rt')} = ${x.sel('ocrf !== 0', `${x.CR} & ${x.k('fxmMask(fxm)')}`, x.CR)};`, 'ocrf,fxm'),
   // mtcrf and mtocrf: the fields FXM selects.
-  X('mtcrf', 31, 144, 'fxm,rs', COMMON | PURE, (x) =>
+  X('mtcrf', 31, 144, 'fxm,rs', PURE, (x) =>
     `const m = ${x.k('fxmMask(fxm)')}; ${x.CR} = (${x.CR} & ~m) | (${x.R('rs')} & m);`, 'ocrf'),
   // mcrxr: CR field <- XER[SO,OV,CA,0]; those XER bits are cleared.
   X('mcrxr', 31, 512, 'bf', PURE, (x) =>

@@ -6,9 +6,11 @@ export const FAULT = 4;
 export const PRIV = 8;
 export const SYNC = 16;
 /**
- * Among the instructions that make up all but about 0.1% of what Linux and
- * U-Boot execute (counted per instruction, and a few close relatives): the
- * page interpreter gives these a case of its own (exec/interp.ts).
+ * The instructions that make up most of what guests execute: the page
+ * interpreter gives these a case of its own (exec/interp.ts). Counted one
+ * by one in a Linux boot to the shell (228 M instructions): the 31 that are
+ * each over 0.5% of it (96.5% together), and ten close relatives (cmp,
+ * srawi, lwzx, sth, rlwimi, ori, neg, mullw, stwx, stbx): 97%.
  */
 export const COMMON = 32;
 /** Reads or writes GPRs its fields do not name (lmw, stmw): a translator must hand it all of them. */

@@ -68,15 +68,15 @@ const trapSem = (b: (x: Emit) => string): Sem => (x) =>
 // like QEMU (the reference), the quotient is then the dividend.
 
 export const integerInsns: InsnDef[] = [
-  P('twi', 3, 'to,ra,si', COMMON | FAULT, trapSem((x) => x.f('si'))),
-  P('mulli', 7, 'rt,ra,si', COMMON | PURE, (x) => `${x.W('rt')} = Math.imul(${x.R('ra')}, ${x.f('si')});`),
-  P('subfic', 8, 'rt,ra,si', COMMON | PURE, (x) =>
+  P('twi', 3, 'to,ra,si', FAULT, trapSem((x) => x.f('si'))),
+  P('mulli', 7, 'rt,ra,si', PURE, (x) => `${x.W('rt')} = Math.imul(${x.R('ra')}, ${x.f('si')});`),
+  P('subfic', 8, 'rt,ra,si', PURE, (x) =>
     `const a = ${x.R('ra')}, b = ${x.f('si')}; ${x.CA} = (~a >>> 0) + (b >>> 0) + 1 > 0xffffffff ? 1 : 0; ${x.W('rt')} = (b - a) | 0;`),
   P('cmpli', 10, 'bf,ra,ui', COMMON | PURE, (x) => `const a = ${x.R('ra')} >>> 0, b = ${x.f('ui')}; ${compareSem(x, 'a', 'b')}`),
   P('cmpi', 11, 'bf,ra,si', COMMON | PURE, (x) => `const a = ${x.R('ra')}, b = ${x.f('si')}; ${compareSem(x, 'a', 'b')}`),
-  P('addic', 12, 'rt,ra,si', COMMON | PURE, (x) =>
+  P('addic', 12, 'rt,ra,si', PURE, (x) =>
     `const a = ${x.R('ra')}, b = ${x.f('si')}; ${x.CA} = (a >>> 0) + (b >>> 0) > 0xffffffff ? 1 : 0; ${x.W('rt')} = (a + b) | 0;`),
-  P('addic.', 13, 'rt,ra,si', COMMON | PURE, (x) =>
+  P('addic.', 13, 'rt,ra,si', PURE, (x) =>
     `const a = ${x.R('ra')}, b = ${x.f('si')}, r = (a + b) | 0; ${x.CA} = (a >>> 0) + (b >>> 0) > 0xffffffff ? 1 : 0;
      ${x.W('rt')} = r; ${setCr0Sem(x, 'r')}`),
   P('addi', 14, 'rt,ra0,si', COMMON | PURE, (x) => `${x.W('rt')} = (${x.R0('ra')} + ${x.f('si')}) | 0;`),
@@ -88,36 +88,36 @@ export const integerInsns: InsnDef[] = [
   P('rlwnm', 23, 'ra,rs,rb,mb,me', PURE, (x) =>
     `const r = rotl(${x.R('rs')}, ${x.R('rb')} & 31) & ${x.k('rotMask(mb, me)')}; ${x.W('ra')} = r; ${rc(x, 'r')}`, 'rc'),
   P('ori', 24, 'ra,rs,ui', COMMON | PURE, (x) => `${x.W('ra')} = ${x.R('rs')} | ${x.f('ui')};`),
-  P('oris', 25, 'ra,rs,ui', COMMON | PURE, (x) => `${x.W('ra')} = ${x.R('rs')} | ${x.k('ui << 16')};`),
-  P('xori', 26, 'ra,rs,ui', COMMON | PURE, (x) => `${x.W('ra')} = ${x.R('rs')} ^ ${x.f('ui')};`),
-  P('xoris', 27, 'ra,rs,ui', COMMON | PURE, (x) => `${x.W('ra')} = ${x.R('rs')} ^ ${x.k('ui << 16')};`),
+  P('oris', 25, 'ra,rs,ui', PURE, (x) => `${x.W('ra')} = ${x.R('rs')} | ${x.k('ui << 16')};`),
+  P('xori', 26, 'ra,rs,ui', PURE, (x) => `${x.W('ra')} = ${x.R('rs')} ^ ${x.f('ui')};`),
+  P('xoris', 27, 'ra,rs,ui', PURE, (x) => `${x.W('ra')} = ${x.R('rs')} ^ ${x.k('ui << 16')};`),
   P('andi.', 28, 'ra,rs,ui', COMMON | PURE, (x) => `const r = ${x.R('rs')} & ${x.f('ui')}; ${x.W('ra')} = r; ${setCr0Sem(x, 'r')}`),
-  P('andis.', 29, 'ra,rs,ui', COMMON | PURE, (x) => `const r = ${x.R('rs')} & ${x.k('ui << 16')}; ${x.W('ra')} = r; ${setCr0Sem(x, 'r')}`),
+  P('andis.', 29, 'ra,rs,ui', PURE, (x) => `const r = ${x.R('rs')} & ${x.k('ui << 16')}; ${x.W('ra')} = r; ${setCr0Sem(x, 'r')}`),
   X('cmp', 31, 0, 'bf,ra,rb', COMMON | PURE, (x) => `const a = ${x.R('ra')}, b = ${x.R('rb')}; ${compareSem(x, 'a', 'b')}`),
   X('tw', 31, 4, 'to,ra,rb', FAULT, trapSem((x) => x.R('rb'))),
-  XO('subfc', 31, 8, 'rt,ra,rb', COMMON | PURE, (x) =>
+  XO('subfc', 31, 8, 'rt,ra,rb', PURE, (x) =>
     `const a = ${x.R('ra')}, b = ${x.R('rb')}, r = (b - a) | 0; ${x.CA} = (b >>> 0) >= (a >>> 0) ? 1 : 0;
      ${x.W('rt')} = r; ${oe(x, addOv('~a', 'b', 'r'))} ${rc(x, 'r')}`),
-  XO('addc', 31, 10, 'rt,ra,rb', COMMON | PURE, (x) =>
+  XO('addc', 31, 10, 'rt,ra,rb', PURE, (x) =>
     `const a = ${x.R('ra')}, b = ${x.R('rb')}, r = (a + b) | 0; ${x.CA} = (a >>> 0) + (b >>> 0) > 0xffffffff ? 1 : 0;
      ${x.W('rt')} = r; ${oe(x, addOv('a', 'b', 'r'))} ${rc(x, 'r')}`),
-  XO('mulhwu', 31, 11, 'rt,ra,rb', COMMON | PURE, (x) => `const r = mulhu(${x.R('ra')}, ${x.R('rb')}); ${x.W('rt')} = r; ${rc(x, 'r')}`),
+  XO('mulhwu', 31, 11, 'rt,ra,rb', PURE, (x) => `const r = mulhu(${x.R('ra')}, ${x.R('rb')}); ${x.W('rt')} = r; ${rc(x, 'r')}`),
   X('slw', 31, 24, 'ra,rs,rb', COMMON | PURE, (x) =>
     `const n = ${x.R('rb')} & 0x3f, r = n > 31 ? 0 : ${x.R('rs')} << n; ${x.W('ra')} = r; ${rc(x, 'r')}`, 'rc'),
-  X('cntlzw', 31, 26, 'ra,rs', COMMON | PURE, unary((s) => `Math.clz32(${s})`), 'rc'),
+  X('cntlzw', 31, 26, 'ra,rs', PURE, unary((s) => `Math.clz32(${s})`), 'rc'),
   X('and', 31, 28, 'ra,rs,rb', COMMON | PURE, logical((s, b) => `${s} & ${b}`), 'rc'),
   X('cmpl', 31, 32, 'bf,ra,rb', COMMON | PURE, (x) => `const a = ${x.R('ra')} >>> 0, b = ${x.R('rb')} >>> 0; ${compareSem(x, 'a', 'b')}`),
   XO('subf', 31, 40, 'rt,ra,rb', COMMON | PURE, (x) =>
     `const a = ${x.R('ra')}, b = ${x.R('rb')}, r = (b - a) | 0; ${x.W('rt')} = r; ${oe(x, addOv('~a', 'b', 'r'))} ${rc(x, 'r')}`),
   X('andc', 31, 60, 'ra,rs,rb', COMMON | PURE, logical((s, b) => `${s} & ~${b}`), 'rc'),
-  XO('mulhw', 31, 75, 'rt,ra,rb', COMMON | PURE, (x) => `const r = mulhs(${x.R('ra')}, ${x.R('rb')}); ${x.W('rt')} = r; ${rc(x, 'r')}`),
+  XO('mulhw', 31, 75, 'rt,ra,rb', PURE, (x) => `const r = mulhs(${x.R('ra')}, ${x.R('rb')}); ${x.W('rt')} = r; ${rc(x, 'r')}`),
   XO('neg', 31, 104, 'rt,ra', COMMON | PURE, (x) =>
     `const a = ${x.R('ra')}, r = (-a) | 0; ${x.W('rt')} = r; ${oe(x, 'a === -0x80000000')} ${rc(x, 'r')}`),
-  X('nor', 31, 124, 'ra,rs,rb', COMMON | PURE, logical((s, b) => `~(${s} | ${b})`), 'rc'),
-  XO('subfe', 31, 136, 'rt,ra,rb', COMMON | PURE, addExtended((x) => `~${x.R('ra')}`, (x) => x.R('rb'))),
-  XO('adde', 31, 138, 'rt,ra,rb', COMMON | PURE, addExtended((x) => x.R('ra'), (x) => x.R('rb'))),
-  XO('subfze', 31, 200, 'rt,ra', COMMON | PURE, addExtended((x) => `~${x.R('ra')}`, () => '0')),
-  XO('addze', 31, 202, 'rt,ra', COMMON | PURE, addExtended((x) => x.R('ra'), () => '0')),
+  X('nor', 31, 124, 'ra,rs,rb', PURE, logical((s, b) => `~(${s} | ${b})`), 'rc'),
+  XO('subfe', 31, 136, 'rt,ra,rb', PURE, addExtended((x) => `~${x.R('ra')}`, (x) => x.R('rb'))),
+  XO('adde', 31, 138, 'rt,ra,rb', PURE, addExtended((x) => x.R('ra'), (x) => x.R('rb'))),
+  XO('subfze', 31, 200, 'rt,ra', PURE, addExtended((x) => `~${x.R('ra')}`, () => '0')),
+  XO('addze', 31, 202, 'rt,ra', PURE, addExtended((x) => x.R('ra'), () => '0')),
   XO('subfme', 31, 232, 'rt,ra', PURE, addExtended((x) => `~${x.R('ra')}`, () => '-1')),
   XO('addme', 31, 234, 'rt,ra', PURE, addExtended((x) => x.R('ra'), () => '-1')),
   // The exact product fits a double unless it is far beyond 32 bits.
@@ -129,19 +129,19 @@ export const integerInsns: InsnDef[] = [
   X('xor', 31, 316, 'ra,rs,rb', COMMON | PURE, logical((s, b) => `${s} ^ ${b}`), 'rc'),
   X('orc', 31, 412, 'ra,rs,rb', PURE, logical((s, b) => `${s} | ~${b}`), 'rc'),
   X('or', 31, 444, 'ra,rs,rb', COMMON | PURE, logical((s, b) => `${s} | ${b}`), 'rc'),
-  XO('divwu', 31, 459, 'rt,ra,rb', COMMON | PURE, (x) =>
+  XO('divwu', 31, 459, 'rt,ra,rb', PURE, (x) =>
     `const a = ${x.R('ra')}, b = ${x.R('rb')}, bad = b === 0, r = bad ? a : ((a >>> 0) / (b >>> 0)) | 0;
      ${x.W('rt')} = r; ${oe(x, 'bad')} ${rc(x, 'r')}`),
   X('nand', 31, 476, 'ra,rs,rb', PURE, logical((s, b) => `~(${s} & ${b})`), 'rc'),
-  XO('divw', 31, 491, 'rt,ra,rb', COMMON | PURE, (x) =>
+  XO('divw', 31, 491, 'rt,ra,rb', PURE, (x) =>
     `const a = ${x.R('ra')}, b = ${x.R('rb')}, bad = b === 0 || (a === -0x80000000 && b === -1), r = bad ? a : (a / b) | 0;
      ${x.W('rt')} = r; ${oe(x, 'bad')} ${rc(x, 'r')}`),
   X('srw', 31, 536, 'ra,rs,rb', COMMON | PURE, (x) =>
     `const n = ${x.R('rb')} & 0x3f, r = n > 31 ? 0 : (${x.R('rs')} >>> n) | 0; ${x.W('ra')} = r; ${rc(x, 'r')}`, 'rc'),
-  X('sraw', 31, 792, 'ra,rs,rb', COMMON | PURE, shiftRightAlgebraic((x) => `${x.R('rb')} & 0x3f`), 'rc'),
+  X('sraw', 31, 792, 'ra,rs,rb', PURE, shiftRightAlgebraic((x) => `${x.R('rb')} & 0x3f`), 'rc'),
   X('srawi', 31, 824, 'ra,rs,sh', COMMON | PURE, shiftRightAlgebraic((x) => x.f('sh')), 'rc'),
   X('extsh', 31, 922, 'ra,rs', COMMON | PURE, unary((s) => `(${s} << 16) >> 16`), 'rc'),
-  X('extsb', 31, 954, 'ra,rs', COMMON | PURE, unary((s) => `(${s} << 24) >> 24`), 'rc'),
-  A('isel', 31, 15, 'rt,ra0,rb,bc', COMMON | PURE, (x) =>
+  X('extsb', 31, 954, 'ra,rs', PURE, unary((s) => `(${s} << 24) >> 24`), 'rc'),
+  A('isel', 31, 15, 'rt,ra0,rb,bc', PURE, (x) =>
     `${x.W('rt')} = ((${x.CR} >>> ${x.k('31 - bc')}) & 1) !== 0 ? ${x.R0('ra')} : ${x.R('rb')};`, ''),
 ];
