@@ -33,7 +33,9 @@ export class RamSlot {
     this.u8 = new Uint8Array(buffer, offset, size);
     this.dirty = new Uint32Array(Math.ceil(size / PAGE_SIZE / 32));
     this.codeBits = new Uint32Array(Math.ceil(size / PAGE_SIZE / 32));
-    this.codePages = new Array(Math.ceil(size / PAGE_SIZE));
+    // Filled, not holey: V8 keeps a large `new Array(n)` as a dictionary (a
+    // hash lookup per page entered, and a map the warm-up never saw).
+    this.codePages = new Array<CodePage | undefined>(Math.ceil(size / PAGE_SIZE)).fill(undefined);
   }
   contains(pa: number): boolean {
     return pa >= this.base && pa < this.base + this.size;

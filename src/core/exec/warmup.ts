@@ -98,6 +98,8 @@ function mapScratch(c: Cpu): void {
   c.tlb.write(512, 0xc0000000 | (4 << 8), 0, 0x3f, 0, 0);
   // TLB1 entry 1: 4 KiB at MMIO_EA onto physical 0xf_e000_0000, outside RAM.
   c.tlb.write(513, 0xc0000000 | (1 << 8), MMIO_EA, 0xe000003f | 0, 0xf, 0);
+  // TLB1 entry 2: the second slot's page, at its own address.
+  c.tlb.write(514, 0xc0000000 | (1 << 8), SECOND_SLOT, SECOND_SLOT | 0x3f, 0, 0);
   c.tc.flush();
 }
 
@@ -107,7 +109,9 @@ export function warmUp(dec: Decoder): void {
   const mem = new PhysMemory();
   const size = 0x40000;
   const buf = new ArrayBuffer(size);
-  mem.replace([new RamSlot(0, 0, size, buf, 0, false, false)]);
+  // A second slot of one page (SECOND_SLOT), where the last region runs: the
+  // slot lookup of a guest with several slots (RAM, flash) then has its feedback.
+  mem.replace([new RamSlot(0, 0, size, buf, 0, false, false), new RamSlot(1, SECOND_SLOT, 0x1000, new ArrayBuffer(0x1000), 0, false, false)]);
   const dv = new DataView(buf);
   const c = new Cpu(dec, mem, new InstructionClock(400e6, 0.4));
   // The interpreter is what is warmed here; the translator makes its own code.
@@ -181,21 +185,28 @@ export function warmUp(dec: Decoder): void {
   // The dispatcher's ways through translated code: several translated
   // regions called from its one call site (so V8 does not inline the first
   // one it sees and throw the dispatcher's optimized code away at the
-  // second, a "wrong call target"), a region that declines (the slice too
-  // short for its block), a return into the interpreter.
+  // second, a "wrong call target"), one region after another (each in a
+  // page of its own, branching to the next: without it the first such
+  // entry in a guest deoptimized the dispatcher, "insufficient type
+  // feedback"), a region that declines (the slice too short for its
+  // block), a return into the interpreter.
   c.reset();
   mapScratch(c);
   setRegisters(c, 0, 0);
   c.jitThreshold = 0;
+  const regionAt = (k: number): number => (k % REGIONS === REGIONS - 1 ? SECOND_SLOT : CODE + 0x1000 * (1 + (k % REGIONS)));
   for (let k = 0; k < REGIONS; k++) {
-    const at = CODE + 0x1000 + k * 0x100;
-    dv.setInt32(at, 0x38630001); // addi r3,r3,1
-    dv.setInt32(at + 4, 0x38840001); // addi r4,r4,1
-    dv.setInt32(at + 8, 0x4bfffff8); // b .-8
+    const at = regionAt(k);
+    const view = at === SECOND_SLOT ? c.mem.slots[1].view : dv, o = at === SECOND_SLOT ? 0 : at;
+    view.setInt32(o, 0x38630001); // addi r3,r3,1
+    view.setInt32(o + 4, 0x38840001); // addi r4,r4,1
+    view.setInt32(o + 8, (0x48000000 | ((regionAt(k + 1) - (at + 8)) & 0x03fffffc)) | 0); // b to the next region
   }
   for (let rep = 0; rep < 20; rep++) {
+    // Each page looked up again (through the slots) every time round.
+    c.tc.flush();
     for (let k = 0; k < REGIONS; k++) {
-      c.pc = CODE + 0x1000 + k * 0x100;
+      c.pc = regionAt(k);
       c.runSlicePages(rep % 4 === 3 ? 2 : 64);
     }
   }
@@ -204,6 +215,9 @@ export function warmUp(dec: Decoder): void {
 
 /** Distinct translated regions the warm-up's dispatcher calls. */
 const REGIONS = 6;
+
+/** The physical (and effective) address of the warm-up's second memory slot. */
+const SECOND_SLOT = 0x100000;
 
 /** Entries into the interpreter (16 branches each) after which V8 has allocated its feedback vector. */
 const INTERPRETER_FEEDBACK_RUNS = 200;
