@@ -161,7 +161,9 @@ function physRead(c: Cpu, pa: number, size: number, at: number): boolean {
     return true;
   }
   if (c.mmioLogPos < c.mmioLogLen) {
-    scratch.set(c.mmioLog.subarray(c.mmioLogPos * 8, c.mmioLogPos * 8 + size), at);
+    // Byte by byte: a subarray would be an allocation per device register read.
+    const log = c.mmioLog, from = c.mmioLogPos * 8;
+    for (let k = 0; k < size; k++) scratch[at + k] = log[from + k];
     c.mmioLogPos++;
     return true;
   }
@@ -181,7 +183,8 @@ function physWrite(c: Cpu, pa: number, size: number, at: number): boolean {
     c.mmioLogPos++; // userspace performed this store already
     return true;
   }
-  c.mmioData.set(scratch.subarray(at, at + size));
+  const data = c.mmioData;
+  for (let k = 0; k < size; k++) data[k] = scratch[at + k];
   mmioExit(c, pa, size, true);
   return false;
 }

@@ -74,6 +74,17 @@ export class TranslationCache {
   /** Translated regions left before a load or store the cache did not serve (counted by the region, jit/translate.ts). */
   regionMissExits = 0;
 
+  /**
+   * translate's memo: per access kind, the page and translation context of
+   * its last success (-1: none), the physical page, WIMGE and TLB entry.
+   * Emptied with the cache (flush, invalidateRange), which every TLB and
+   * memory map change does; the context is part of the key.
+   */
+  private readonly memoKey = new Int32Array(3).fill(-1);
+  private readonly memoPa = new Float64Array(3);
+  private readonly memoWimge = new Int32Array(3);
+  private readonly memoEntry = new Int32Array(3);
+
   /** Outputs of the last successful `walk`. */
   lastWimge = 0;
   lastEntry = -1;
@@ -94,6 +105,7 @@ export class TranslationCache {
 
   flush(): void {
     this.flushes++;
+    this.memoKey.fill(-1);
     this.rTag.fill(-1);
     this.wTag.fill(-1);
     this.xTag.fill(-1);
@@ -110,6 +122,7 @@ export class TranslationCache {
 
   /** Drop every cached translation of virtual range [ea, ea + size), in all contexts. */
   invalidateRange(ea: number, size: number): void {
+    this.memoKey.fill(-1);
     const pages = size / 4096;
     if (pages >= TC_SIZE) {
       this.flush();
@@ -153,13 +166,28 @@ export class TranslationCache {
    * architected interrupt is delivered, `abort` is set and -1 returned.
    */
   translate(ea: number, access: Access): number {
+    // The last successful translation per access kind, for accesses the
+    // cache proper does not keep (MMIO: every device register access, twice
+    // with its replay after the exit, walked the TLB).
+    const key = (ea & 0xfffff000) | (access === Access.Fetch ? this.ictx : this.dctx);
+    if (this.memoKey[access] === key) {
+      this.lastWimge = this.memoWimge[access];
+      this.lastEntry = this.memoEntry[access];
+      return this.memoPa[access] + (ea & 0xfff);
+    }
     const c = this.c;
     const msr = c.msr;
     const pr = (msr >>> 14) & 1;
     const as = access === Access.Fetch ? ((msr & MSR.IS) !== 0 ? 1 : 0) : ((msr & MSR.DS) !== 0 ? 1 : 0);
     const pid = c.spr[SPR.PID] & 0xff;
     const pa = this.walk(ea, as, pid, pr, access);
-    if (pa >= 0) return pa;
+    if (pa >= 0) {
+      this.memoKey[access] = key;
+      this.memoPa[access] = pa - (ea & 0xfff);
+      this.memoWimge[access] = this.lastWimge;
+      this.memoEntry[access] = this.lastEntry;
+      return pa;
+    }
     if (pa === WALK_MISS) {
       this.tlbMissAutoload(ea, as, pid);
       if (access === Access.Fetch) {
