@@ -3,7 +3,7 @@
 //
 // It is generated once from the instruction table: a loop around a `switch`
 // on the instruction id whose cases each call one handler (the common
-// instructions; the rest share a case, see OWN_CASE). Each such call site
+// instructions; the rest share a case, see hasOwnCase). Each such call site
 // has a single target (V8 can inline small handlers), and branches that stay
 // in the page are just the next loop iteration: no per-block dispatch, no
 // per-instruction fetch or decode.
