@@ -135,6 +135,12 @@ export function warmUp(dec: Decoder): void {
   c.timers.setTb(2 ** 40);
   c.timers.writeDec(-1);
   c.resv = 2 ** 35;
+  // Counters a long run takes past 2^31 (a small integer's limit): the
+  // translated-instruction count does so after about a second of a hot loop,
+  // and the change of field representation deoptimized the dispatcher then.
+  const st = c.translator.stats, tc = c.tc;
+  st.runs = st.ran = st.chained = st.declined = 2 ** 40;
+  tc.loadMisses = tc.storeMisses = tc.fetchMisses = tc.flushes = tc.regionMissExits = 2 ** 40;
   for (let k = 0; k < words.length; k++) {
     const h = dec.handlerFor(words[k]);
     setRegisters(c, 0, 0);
