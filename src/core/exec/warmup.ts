@@ -202,11 +202,10 @@ export function warmUp(dec: Decoder): void {
   c.jitThreshold = 0;
   const regionAt = (k: number): number => (k % REGIONS === REGIONS - 1 ? SECOND_SLOT : CODE + 0x1000 * (1 + (k % REGIONS)));
   for (let k = 0; k < REGIONS; k++) {
-    const at = regionAt(k);
-    const view = at === SECOND_SLOT ? c.mem.slots[1].view : dv, o = at === SECOND_SLOT ? 0 : at;
-    view.setInt32(o, 0x38630001); // addi r3,r3,1
-    view.setInt32(o + 4, 0x38840001); // addi r4,r4,1
-    view.setInt32(o + 8, (0x48000000 | ((regionAt(k + 1) - (at + 8)) & 0x03fffffc)) | 0); // b to the next region
+    const at = regionAt(k), slot = c.mem.find(at)!, o = at - slot.base;
+    slot.view.setInt32(o, 0x38630001); // addi r3,r3,1
+    slot.view.setInt32(o + 4, 0x38840001); // addi r4,r4,1
+    slot.view.setInt32(o + 8, (0x48000000 | ((regionAt(k + 1) - (at + 8)) & 0x03fffffc)) | 0); // b to the next region
   }
   for (let rep = 0; rep < 20; rep++) {
     // Each page looked up again (through the slots) every time round.
