@@ -13,8 +13,6 @@ import { raiseAlignment, eaX } from './loadstore.js';
 import { mmucsr0Write } from './tlb.js';
 import { privileged } from './privilege.js';
 
-export { privileged };
-
 const rD = (w: number) => (w >>> 21) & 31;
 
 // ---- MSR ----

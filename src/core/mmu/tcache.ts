@@ -122,12 +122,12 @@ export class TranslationCache {
 
   /** Drop every cached translation of virtual range [ea, ea + size), in all contexts. */
   invalidateRange(ea: number, size: number): void {
-    this.memoKey.fill(-1);
     const pages = size / 4096;
     if (pages >= TC_SIZE) {
       this.flush();
       return;
     }
+    this.memoKey.fill(-1);
     const first = ea >>> 12;
     for (let p = 0; p < pages; p++) {
       const i = (first + p) & TC_MASK;
