@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { CLI, ROOT, runTkvm } from './support/host.js';
 import { requireLinuxImages } from './support/linux.js';
 
@@ -49,9 +49,16 @@ test('a disk image that must be written but cannot be', (t) => {
   let r;
   if (process.getuid?.() === 0) {
     // root may write any file: run tkvm as nobody, who may read this one only.
+    // nobody runs a copy of the built command and the guest from this
+    // directory: the checkout may be in one only its owner can enter (a
+    // `mktemp -d` directory is).
     chmodSync(dir, 0o755);
-    const p = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, ...base,
-      '-drive', `file=${ro},format=raw`], { encoding: 'utf8', timeout: 20_000 });
+    cpSync(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+    const kernel = join(dir, 'hello.elf');
+    copyFileSync(KERNEL, kernel);
+    const asNobody = [...base.slice(0, -1), kernel];
+    const p = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath,
+      join(dir, relative(ROOT, CLI)), ...asNobody, '-drive', `file=${ro},format=raw`], { encoding: 'utf8', timeout: 20_000 });
     if (p.error) {
       t.skip(`cannot run as another user (setpriv: ${p.error.message})`);
       return;
